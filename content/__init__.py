@@ -1,0 +1,24 @@
+"""The competence packages: YAML files in `packages/`, their schema, and the loader."""
+
+# `lint` stays in content.loader: here the name belongs to the content.lint module (the command)
+from content.loader import (
+    PACKAGES_DIR,
+    Catalogue,
+    ContentError,
+    LocalizedStep,
+    Problem,
+    load_package,
+    load_packages,
+    localized,
+)
+
+__all__ = [
+    "PACKAGES_DIR",
+    "Catalogue",
+    "ContentError",
+    "LocalizedStep",
+    "Problem",
+    "load_package",
+    "load_packages",
+    "localized",
+]

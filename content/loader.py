@@ -1,0 +1,434 @@
+"""Read package YAML files into checked `Package`s, every problem pinned to a file and a line.
+
+PyYAML first composes a file into nodes, which remember their lines; pydantic then checks the
+data against the schema, and each error's location is walked back to the nearest line. On top
+of the schema we check what it cannot see: keys written twice (PyYAML silently keeps the last),
+step ids used twice, Telegram HTML, and translations that change a question's shape.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from content import schema
+from content.schema import Module, Package, QuestionText, Step, StepText
+from domain.telegram_html import html_errors
+
+PACKAGES_DIR = Path(__file__).parent / "packages"
+PACKAGE_SUFFIX = ".yaml"
+
+YamlPath = tuple[object, ...]  # keys and list indices from the document's root
+Lines = dict[YamlPath, int]
+
+# the fields Telegram shows as HTML; options and labels go on buttons, which show plain text
+_HTML_FIELDS = ("title", "body", "practice")
+_FIELD_NAMES = sorted(
+    {
+        name
+        for model in vars(schema).values()
+        if isinstance(model, type) and issubclass(model, BaseModel)
+        for name in model.model_fields
+    }
+)
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    file: str
+    line: int  # 1-based; 0 when the problem is the file itself (missing, unreadable)
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class ContentError(Exception):
+    """One or more package files are missing or broken; `problems` says where and why."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(problem) for problem in self.problems))
+
+
+class Catalogue(Mapping[str, Package]):
+    """The packages the bot can roll out, by package id; read-only."""
+
+    def __init__(self, packages: Iterable[Package]) -> None:
+        self._packages: dict[str, Package] = {}
+        self._steps: dict[tuple[str, str], tuple[Module, Step]] = {}
+        for package in packages:
+            if package.id in self._packages:
+                raise ValueError(f"two packages have the id {package.id!r}")
+            self._packages[package.id] = package
+            for module in package.modules:
+                for step in module.steps:
+                    if (package.id, step.id) in self._steps:
+                        raise ValueError(f"{package.id} has two steps with the id {step.id!r}")
+                    self._steps[(package.id, step.id)] = (module, step)
+
+    def __getitem__(self, package_id: str) -> Package:
+        return self._packages[package_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._packages)
+
+    def __len__(self) -> int:
+        return len(self._packages)
+
+    def __repr__(self) -> str:
+        return f"Catalogue({sorted(self._packages)})"
+
+    def step(self, package_id: str, step_id: str) -> tuple[Module, Step]:
+        try:
+            return self._steps[(package_id, step_id)]
+        except KeyError:
+            raise KeyError(f"{package_id!r} has no step {step_id!r}") from None
+
+
+@dataclass(frozen=True)
+class LocalizedStep:
+    """A step's texts in one language, with bokmål filling whatever the translation leaves out."""
+
+    title: str
+    body: str
+    practice: str | None
+    prompt: str | None
+    options: tuple[str, ...]
+    scale_labels: tuple[str, ...]
+
+
+def localized(step: Step, language: str) -> LocalizedStep:
+    text = step.translations.get(language) or StepText()
+    question = text.question or QuestionText()
+    original = step.question
+    return LocalizedStep(
+        title=text.title or step.title,
+        body=text.body or step.body,
+        practice=(text.practice or step.practice) if step.practice else None,
+        prompt=(question.prompt or original.prompt) if original.prompt else None,
+        options=_same_count(question.options, original.options),
+        scale_labels=_same_count(question.scale_labels, original.scale_labels),
+    )
+
+
+def _same_count(translated: list[str] | None, original: list[str] | None) -> tuple[str, ...]:
+    # answers are stored by position, so a translation may only rename, never add or drop
+    if translated and original and len(translated) == len(original):
+        return tuple(translated)
+    return tuple(original or ())
+
+
+def load_package(path: Path) -> Package:
+    packages, problems = check([path])
+    if problems:
+        raise ContentError(problems)
+    return packages[0]
+
+
+def load_packages(paths: Iterable[Path] | None = None) -> Catalogue:
+    """Every package in `paths` (files or folders; None: the packages shipped with Refleks)."""
+    packages, problems = check([PACKAGES_DIR] if paths is None else paths)
+    if problems:
+        raise ContentError(problems)
+    return Catalogue(packages)
+
+
+def lint(paths: list[Path]) -> list[Problem]:
+    return check(paths)[1]
+
+
+def check(paths: Iterable[Path]) -> tuple[list[Package], list[Problem]]:
+    """The packages that passed and the problems of those that did not, across all `paths`."""
+    packages: list[Package] = []
+    problems: list[Problem] = []
+    package_lines: dict[str, tuple[str, int]] = {}  # package id -> where it was first seen
+    for file in _package_files(paths, problems):
+        package, lines, file_problems = _check_file(file)
+        problems.extend(file_problems)
+        if package is None:
+            continue
+        id_line = lines.get(("package", "id"), 1)
+        if package.id in package_lines:
+            first_file, first_line = package_lines[package.id]
+            problems.append(
+                Problem(
+                    str(file),
+                    id_line,
+                    f"package id '{package.id}' is already used at {first_file}:{first_line}",
+                )
+            )
+            continue
+        package_lines[package.id] = (str(file), id_line)
+        packages.append(package)
+    return packages, problems
+
+
+def _package_files(paths: Iterable[Path], problems: list[Problem]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(path.glob(f"*{PACKAGE_SUFFIX}"))
+            if not found:
+                problems.append(Problem(str(path), 0, f"no package files (*{PACKAGE_SUFFIX})"))
+            files.extend(found)
+        else:
+            files.append(path)
+    return files
+
+
+def _check_file(path: Path) -> tuple[Package | None, Lines, list[Problem]]:
+    file = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        return None, {}, [Problem(file, 0, f"cannot read: {error.strerror or error}")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        return None, {}, [Problem(file, line, "not UTF-8 text")]
+    try:
+        data, lines, problems = _parse(file, text)
+    except _Broken as broken:  # nothing more to see in a file YAML cannot read
+        return None, {}, [broken.problem]
+    package: Package | None = None
+    try:
+        package = Package.model_validate(data)
+    except ValidationError as error:
+        problems.extend(
+            Problem(file, _line_of(lines, detail["loc"]), _message(detail))
+            for detail in error.errors(include_url=False)
+        )
+    problems.extend(_beyond_schema(file, data, lines))
+    if problems:
+        return None, lines, sorted(set(problems))
+    return package, lines, []
+
+
+# --- YAML -------------------------------------------------------------------------------------
+
+
+def _parse(file: str, text: str) -> tuple[Any, Lines, list[Problem]]:
+    """The data, the line of every path in it, and duplicate keys; or a syntax error."""
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:  # an empty file: the schema will say what is missing
+            return None, {(): 1}, []
+        # before constructing: construction folds merge keys (<<) into their mappings
+        problems = list(_duplicate_keys(file, root, set()))
+        data = loader.construct_document(root)
+        lines: Lines = {}
+        _map_lines(loader, root, (), root.start_mark.line + 1, lines, set())
+        return data, lines, problems
+    except yaml.YAMLError as error:
+        raise _Broken(_syntax_problem(file, text, error)) from error
+    finally:
+        loader.dispose()
+
+
+class _Broken(Exception):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def _syntax_problem(file: str, text: str, error: yaml.YAMLError) -> Problem:
+    if isinstance(error, yaml.MarkedYAMLError):
+        mark = error.problem_mark or error.context_mark
+        message = error.problem or "invalid YAML"
+        if error.context:
+            message = f"{message} ({error.context}"
+            if error.context_mark is not None and error.context_mark is not mark:
+                message += f" at line {error.context_mark.line + 1}"
+            message += ")"
+        return Problem(file, mark.line + 1 if mark is not None else 1, message)
+    if isinstance(error, yaml.reader.ReaderError):
+        line = text[: error.position].count("\n") + 1
+        return Problem(file, line, f"character {error.character!r} is not allowed in YAML")
+    return Problem(file, 1, str(error))
+
+
+def _duplicate_keys(file: str, node: yaml.Node, seen: set[int]) -> Iterator[Problem]:
+    if id(node) in seen:  # an alias: already checked where its anchor is
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        first_lines: dict[tuple[str, str], int] = {}
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+                line = key.start_mark.line + 1
+                first = first_lines.setdefault((key.tag, key.value), line)
+                if first != line:
+                    yield Problem(
+                        file,
+                        line,
+                        f"key '{key.value}' is already set at line {first} "
+                        "(YAML would silently keep only the last one)",
+                    )
+            yield from _duplicate_keys(file, value, seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from _duplicate_keys(file, item, seen)
+
+
+def _map_lines(
+    loader: yaml.SafeLoader,
+    node: yaml.Node,
+    path: YamlPath,
+    line: int,
+    lines: Lines,
+    on_path: set[int],
+) -> None:
+    """A mapping entry's line is its key's; a list item's is where the item starts."""
+    lines.setdefault(path, line)
+    if id(node) in on_path:  # a recursive alias
+        return
+    on_path.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value in node.value:
+            key = _key(loader, key_node)
+            if key is not None:
+                entry_line = key_node.start_mark.line + 1
+                _map_lines(loader, value, (*path, key), entry_line, lines, on_path)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            item_line = item.start_mark.line + 1
+            _map_lines(loader, item, (*path, index), item_line, lines, on_path)
+    on_path.discard(id(node))
+
+
+def _key(loader: yaml.SafeLoader, node: yaml.Node) -> object | None:
+    if not isinstance(node, yaml.ScalarNode):
+        return None
+    key: object = loader.construct_object(node)  # the same value the data holds: `1`, `true`
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+# --- pydantic's errors, in a writer's words ---------------------------------------------------
+
+
+def _line_of(lines: Lines, loc: tuple[int | str, ...]) -> int:
+    """The line of the deepest node on `loc` that exists in the file."""
+    path: YamlPath = ()
+    for part in loc:  # parts that are not in the file (a missing field, a union's tag) are skipped
+        if (*path, part) in lines:
+            path = (*path, part)
+    return lines.get(path, 1)
+
+
+def _where(loc: Iterable[object]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
+    return text
+
+
+def _message(detail: ErrorDetails) -> str:
+    loc, kind, message = tuple(detail["loc"]), detail["type"], detail["msg"]
+    if kind == "missing":
+        loc, message = loc[:-1], f"missing field '{loc[-1]}'"
+    elif kind == "extra_forbidden":
+        loc, message = loc[:-1], f"unknown key '{loc[-1]}'"
+        close = difflib.get_close_matches(str(detail["loc"][-1]), _FIELD_NAMES, n=1)
+        if close:
+            message += f" (did you mean '{close[0]}'?)"
+    elif kind == "string_too_long" and isinstance(detail["input"], str):
+        limit = (detail.get("ctx") or {}).get("max_length")
+        message = f"{len(detail['input'])} characters; at most {limit}"
+    elif loc and loc[-1] == "[key]":
+        loc, message = loc[:-2], f"key '{loc[-2]}': {message}"
+    message = message.removeprefix("Value error, ")
+    where = _where(loc)
+    return f"{where}: {message}" if where else message
+
+
+# --- what the schema cannot see ---------------------------------------------------------------
+
+
+def _beyond_schema(file: str, data: object, lines: Lines) -> Iterator[Problem]:
+    """Checked on the raw data, so that a file's schema errors do not hide these."""
+    first_use: dict[str, int] = {}
+    for path, step in _raw_steps(data):
+        step_id = step.get("id")
+        if isinstance(step_id, str):
+            line = lines.get((*path, "id"), 1)
+            first = first_use.setdefault(step_id, line)
+            if first != line:
+                yield Problem(file, line, f"step id '{step_id}' is already used at line {first}")
+        yield from _html_problems(file, step, path, lines)
+        translations = step.get("translations")
+        if isinstance(translations, dict):
+            for language, translation in translations.items():
+                if isinstance(translation, dict):
+                    where = (*path, "translations", language)
+                    yield from _html_problems(file, translation, where, lines)
+                    yield from _shape_problems(file, step, translation, where, lines)
+
+
+def _raw_steps(data: object) -> Iterator[tuple[YamlPath, dict[Any, Any]]]:
+    modules = data.get("modules") if isinstance(data, dict) else None
+    for module_index, module in enumerate(modules if isinstance(modules, list) else []):
+        steps = module.get("steps") if isinstance(module, dict) else None
+        for step_index, step in enumerate(steps if isinstance(steps, list) else []):
+            if isinstance(step, dict):
+                yield ("modules", module_index, "steps", step_index), step
+
+
+def _html_problems(
+    file: str, texts: dict[Any, Any], path: YamlPath, lines: Lines
+) -> Iterator[Problem]:
+    question = texts.get("question")
+    fields: list[tuple[YamlPath, object]] = [((name,), texts.get(name)) for name in _HTML_FIELDS]
+    if isinstance(question, dict):
+        fields.append((("question", "prompt"), question.get("prompt")))
+    for field, text in fields:
+        if isinstance(text, str):
+            line = lines.get((*path, *field), 1)
+            for error in html_errors(text):
+                yield Problem(file, line, f"{_where((*path, *field))}: {error}")
+
+
+def _shape_problems(
+    file: str,
+    step: dict[Any, Any],
+    translation: dict[Any, Any],
+    path: YamlPath,
+    lines: Lines,
+) -> Iterator[Problem]:
+    """A translation renames; it never changes what can be answered (answers count by position)."""
+    if translation.get("practice") is not None and step.get("practice") is None:
+        yield _problem_at(file, lines, (*path, "practice"), "the bokmål step has no practice")
+    original, translated = step.get("question"), translation.get("question")
+    if not isinstance(original, dict) or not isinstance(translated, dict):
+        return
+    if translated.get("prompt") is not None and original.get("prompt") is None:
+        yield _problem_at(file, lines, (*path, "question", "prompt"), "the question has no prompt")
+    kind = original.get("kind")
+    for field, owner in (("options", "choice"), ("scale_labels", "scale")):
+        given, expected = translated.get(field), original.get(field)
+        if given is None:
+            continue
+        if kind != owner:
+            message = f"{field} would make this {kind} question a {owner} question"
+        elif isinstance(given, list) and isinstance(expected, list) and len(given) != len(expected):
+            message = f"{len(given)} {field}, but the bokmål question has {len(expected)}"
+        else:
+            continue
+        yield _problem_at(file, lines, (*path, "question", field), message)
+
+
+def _problem_at(file: str, lines: Lines, path: YamlPath, message: str) -> Problem:
+    return Problem(file, lines.get(path, 1), f"{_where(path)}: {message}")
