@@ -1,0 +1,191 @@
+"""Anonymous answers, and the separate record of who took part (never what they said)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import AnswerRow, ParticipationRow
+from storage.repositories.upsert import insert_ignoring_conflicts
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    answer_id: str
+    step_id: str
+    week: date
+    scale: int | None
+    choice: int | None
+    text: str | None
+
+
+class AnswerRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(
+        self,
+        *,
+        group_id: int,
+        rollout_id: int,
+        step_id: str,
+        week: date,
+        kind: str,
+        scale: int | None = None,
+        choice: int | None = None,
+        text: str | None = None,
+    ) -> None:
+        self.session.add(
+            AnswerRow(
+                group_id=group_id,
+                rollout_id=rollout_id,
+                step_id=step_id,
+                week=week,
+                kind=kind,
+                scale=scale,
+                choice=choice,
+                text=text,
+            )
+        )
+        await self.session.flush()
+
+    async def unshown(self, group_id: int, up_to_week: date) -> list[StoredAnswer]:
+        """Answers of weeks up to this one that no summary has shown yet (the pool), in key
+        order, which is random: nothing here keeps the order they came in."""
+        rows = await self.session.scalars(
+            select(AnswerRow)
+            .where(
+                AnswerRow.group_id == group_id,
+                AnswerRow.week <= up_to_week,
+                AnswerRow.shown_in_week.is_(None),
+            )
+            .order_by(AnswerRow.id)
+        )
+        return [StoredAnswer(r.id, r.step_id, r.week, r.scale, r.choice, r.text) for r in rows]
+
+    async def mark_shown(self, answer_ids: list[str], week: date) -> None:
+        for start in range(0, len(answer_ids), 500):
+            await self.session.execute(
+                update(AnswerRow)
+                .where(AnswerRow.id.in_(answer_ids[start : start + 500]))
+                .values(shown_in_week=week)
+            )
+
+    async def purge_text(self, shown_before: date) -> int:
+        """Retention: deletes the text of answers shown in a summary before that week, and of
+        answers of such a week that no summary ever showed (too few: their week's summary
+        said so), so no text outlives the retention by waiting in a pool."""
+        old = or_(
+            AnswerRow.shown_in_week < shown_before,
+            and_(AnswerRow.shown_in_week.is_(None), AnswerRow.week < shown_before),
+        )
+        result = await self.session.execute(
+            update(AnswerRow).where(old, AnswerRow.text.is_not(None)).values(text=None)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def count(self, group_id: int) -> int:
+        query = select(func.count()).where(AnswerRow.group_id == group_id)
+        return int(await self.session.scalar(query) or 0)
+
+
+def respondent_token(group_id: int, member_id: int) -> str:
+    """An opaque stand-in for a member of a group, for the summary's count of people.
+
+    The pure aggregation only needs to tell people apart, so it gets no member id: a hash of
+    group and member, which differs from group to group (nothing links one person across groups).
+    64 bits keep collisions out of reach, and one could only merge two people into one, which
+    undercounts: the safe side. It is not a secret (whoever has the database can recompute it,
+    and can read the participation table anyway); it is never stored, logged or shown."""
+    return hashlib.sha256(f"{group_id}:{member_id}".encode()).hexdigest()[:16]
+
+
+class ParticipationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def record(
+        self, member_id: int, group_id: int, rollout_id: int, step_id: str, week: date, day: date
+    ) -> bool:
+        """True when this is the member's first answer to the step; False when answered before."""
+        row = {
+            "member_id": member_id,
+            "group_id": group_id,
+            "rollout_id": rollout_id,
+            "step_id": step_id,
+            "week": week,
+            "answered_on": day,
+        }
+        table = ParticipationRow.__table__
+        return await insert_ignoring_conflicts(self.session, table, [row]) == 1  # type: ignore[arg-type]
+
+    async def answered(self, member_id: int, rollout_id: int, step_id: str) -> bool:
+        query = select(ParticipationRow.id).where(
+            ParticipationRow.member_id == member_id,
+            ParticipationRow.rollout_id == rollout_id,
+            ParticipationRow.step_id == step_id,
+        )
+        return await self.session.scalar(query) is not None
+
+    async def answered_steps(self, member_id: int) -> set[tuple[int, str]]:
+        rows = await self.session.execute(
+            select(ParticipationRow.rollout_id, ParticipationRow.step_id).where(
+                ParticipationRow.member_id == member_id
+            )
+        )
+        return {(rollout_id, step_id) for rollout_id, step_id in rows}
+
+    async def per_step(self, group_id: int, week: date) -> dict[str, int]:
+        rows = await self.session.execute(
+            select(ParticipationRow.step_id, func.count())
+            .where(ParticipationRow.group_id == group_id, ParticipationRow.week == week)
+            .group_by(ParticipationRow.step_id)
+        )
+        return {step_id: int(count) for step_id, count in rows}
+
+    async def respondents(
+        self, group_id: int, keys: Iterable[tuple[str, date]]
+    ) -> dict[tuple[str, date], frozenset[str]]:
+        """Who answered each (step id, week), as respondent tokens: the people behind the
+        group's waiting answers, for the summary to count (domain/summary.py).
+
+        A (step, week) with an answer a summary has already shown gets none: an answer that
+        slipped in just as its week closed waits alone, and the week's other respondents wrote
+        nothing in its pool. It then counts nobody, which errs on the safe side."""
+        wanted = set(keys)
+        if not wanted:
+            return {}
+        shown_before = exists().where(
+            AnswerRow.group_id == ParticipationRow.group_id,
+            AnswerRow.step_id == ParticipationRow.step_id,
+            AnswerRow.week == ParticipationRow.week,
+            AnswerRow.shown_in_week.is_not(None),
+        )
+        rows = await self.session.execute(
+            select(
+                ParticipationRow.step_id, ParticipationRow.week, ParticipationRow.member_id
+            ).where(
+                ParticipationRow.group_id == group_id,
+                ParticipationRow.step_id.in_({step_id for step_id, _ in wanted}),
+                ParticipationRow.week.in_({week for _, week in wanted}),
+                ~shown_before,
+            )
+        )
+        found: dict[tuple[str, date], set[str]] = {}
+        for step_id, week, member_id in rows:
+            if (step_id, week) in wanted:
+                found.setdefault((step_id, week), set()).add(respondent_token(group_id, member_id))
+        return {key: frozenset(tokens) for key, tokens in found.items()}
+
+    async def of_member(self, member_id: int) -> list[tuple[str, date]]:
+        rows = await self.session.execute(
+            select(ParticipationRow.step_id, ParticipationRow.answered_on)
+            .where(ParticipationRow.member_id == member_id)
+            .order_by(ParticipationRow.answered_on)
+        )
+        return [(step_id, day) for step_id, day in rows]

@@ -1,0 +1,395 @@
+"""The delivery queue: every message owed to a chat, claimed with a lease before it is sent.
+
+Exactly once: a unique `dedupe_key` per message; a claim (status `claimed`, `lease_until`) before
+the send; `sent` with Telegram's message id after it. A claim whose lease ran out (the process
+died mid-send) is claimed again: nothing is lost. Only a death between Telegram accepting the
+message and the `sent` mark can double a message: Telegram has no idempotency key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import (
+    String,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from domain.model import Role
+from storage.models import (
+    DeliveryRow,
+    MemberRow,
+    MembershipRow,
+    ParticipationRow,
+    RolloutRow,
+    SummaryRow,
+    UTCDateTime,
+)
+
+T = TypeVar("T")
+ROWS_PER_INSERT = 500  # x 10 columns: well under PostgreSQL's 32,767 parameters
+IDS_PER_QUERY = 500  # SQLite's older builds allow 999 parameters
+
+
+class Kind:
+    STEP = "step"
+    REMINDER = "reminder"
+    KICKOFF = "kickoff"
+    LEADER_SUMMARY = "summary"
+    STAFF_SUMMARY = "staff_summary"
+    CHAT_SUMMARY = "chat_summary"
+    NOTE = "note"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: int
+    kind: str
+    chat_id: int
+    member_id: int | None
+    group_id: int | None
+    rollout_id: int | None
+    step_id: str | None
+    week: date | None
+    status: str
+    due_at: datetime
+    attempts: int
+    sent_at: datetime | None
+    message_id: int | None
+    parts_sent: int = 0
+
+
+@dataclass(frozen=True)
+class Recipient:
+    member_id: int
+    chat_id: int
+    send_time: Any  # datetime.time | None: the member's own send time
+
+
+class DeliveryRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def enqueue(self, rows: list[dict[str, Any]]) -> int:
+        """Adds deliveries (dicts of DeliveryRow columns, `dedupe_key` and `due_at` required)
+        unless they exist already; returns how many are new. One cached statement executed
+        for many rows (SQLAlchemy sends them in pages), so a morning's 200,000 steps are not
+        compiled into SQL one by one."""
+        if not rows:
+            return 0
+        columns = sorted({key for row in rows for key in row} | {"status", "attempts"})
+        defaults = {"status": "pending", "attempts": 0}
+        values = [{c: row.get(c, defaults.get(c)) for c in columns} for row in rows]
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        table = DeliveryRow.__table__
+        statement = (
+            insert(table)  # type: ignore[arg-type]  # a Table: the plain Core insert
+            .on_conflict_do_nothing()
+            .returning(table.c.id)
+        )
+        added = 0
+        for chunk in _chunks(values, ROWS_PER_INSERT * 10):
+            added += len((await self.session.execute(statement, list(chunk))).all())
+        return added
+
+    async def lacking(
+        self, kind: str, role: Role, step_id: str, rollout_ids: Collection[int]
+    ) -> list[tuple[int, Recipient]]:
+        """(rollout id, member) for every reachable member in `role` of each rollout's group who
+        has no `kind` delivery of `step_id` in that rollout yet (steps: unpaused ones too).
+        Set-based: one query for many groups, and a tick that finds nothing new reads nothing."""
+        already = exists().where(
+            DeliveryRow.member_id == MemberRow.id,
+            DeliveryRow.kind == kind,
+            DeliveryRow.rollout_id == RolloutRow.id,
+            DeliveryRow.step_id == step_id,
+        )
+        found = []
+        for chunk in _chunks(sorted(rollout_ids), IDS_PER_QUERY):
+            query = (
+                select(RolloutRow.id, MemberRow.id, MemberRow.telegram_id, MemberRow.send_time)
+                .join(MembershipRow, MembershipRow.group_id == RolloutRow.group_id)
+                .join(MemberRow, MemberRow.id == MembershipRow.member_id)
+                .where(
+                    RolloutRow.id.in_(chunk),
+                    MembershipRow.role == role.value,
+                    MemberRow.unreachable.is_(False),
+                    MemberRow.paused.is_(False) if kind == Kind.STEP else true(),
+                    ~already,
+                )
+                .order_by(RolloutRow.id, MemberRow.id)
+            )
+            found += [
+                (r, Recipient(m, chat, own))
+                for r, m, chat, own in await self.session.execute(query)
+            ]
+        return found
+
+    async def owe_reminders(
+        self, rollout_ids: Collection[int], step_id: str, sent_before: datetime, due_at: datetime
+    ) -> int:
+        """Owes a reminder, due at `due_at`, of `step_id` in each of the rollouts to every
+        reachable, unpaused member it was sent to before `sent_before` (the reminder's day) who
+        has neither answered it nor been reminded of it: INSERT ... SELECT, nothing read."""
+        answered = exists().where(
+            ParticipationRow.member_id == DeliveryRow.member_id,
+            ParticipationRow.rollout_id == DeliveryRow.rollout_id,
+            ParticipationRow.step_id == step_id,
+        )
+        reminder = aliased(DeliveryRow)
+        reminded = exists().where(
+            reminder.kind == Kind.REMINDER,
+            reminder.member_id == DeliveryRow.member_id,
+            reminder.rollout_id == DeliveryRow.rollout_id,
+            reminder.step_id == step_id,
+        )
+        columns = (
+            *("kind", "dedupe_key", "chat_id", "member_id", "group_id", "rollout_id"),
+            *("step_id", "week", "due_at", "status", "attempts"),
+        )
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        added = 0
+        for chunk in _chunks(sorted(rollout_ids), IDS_PER_QUERY):
+            owed = (
+                select(
+                    literal(Kind.REMINDER, String),
+                    literal("rem:", String) + cast(DeliveryRow.id, String),
+                    DeliveryRow.chat_id,
+                    DeliveryRow.member_id,
+                    DeliveryRow.group_id,
+                    DeliveryRow.rollout_id,
+                    DeliveryRow.step_id,
+                    DeliveryRow.week,
+                    literal(due_at, UTCDateTime),
+                    literal("pending", String),
+                    literal(0),
+                )
+                .join(MemberRow, MemberRow.id == DeliveryRow.member_id)
+                .where(
+                    MemberRow.paused.is_(False),  # a pause means no messages, reminders included
+                    MemberRow.unreachable.is_(False),
+                    DeliveryRow.kind == Kind.STEP,
+                    DeliveryRow.rollout_id.in_(chunk),
+                    DeliveryRow.step_id == step_id,
+                    DeliveryRow.status == "sent",
+                    DeliveryRow.sent_at < sent_before,
+                    ~answered,
+                    ~reminded,
+                )
+            )
+            statement = insert(DeliveryRow).from_select(columns, owed).on_conflict_do_nothing()
+            result = await self.session.execute(statement)
+            added += int(getattr(result, "rowcount", 0) or 0)
+        return added
+
+    async def weeks_summarised(
+        self, group_ids: Collection[int], since: date
+    ) -> set[tuple[int, date]]:
+        """(group, week) for every week from `since` whose summary is frozen, and so owed."""
+        found: set[tuple[int, date]] = set()
+        for chunk in _chunks(sorted(group_ids), IDS_PER_QUERY):
+            query = select(SummaryRow.group_id, SummaryRow.week).where(
+                SummaryRow.group_id.in_(chunk), SummaryRow.week >= since
+            )
+            found.update((g, w) for g, w in await self.session.execute(query))
+        return found
+
+    async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[Delivery]:
+        """Claims up to `limit` due deliveries, skipping rows another instance holds: first
+        claims whose lease ran out (their instance died), then pending ones, oldest first.
+        Two queries, each walking the (status, due_at, id) index and stopping at `limit`: one
+        with an OR would sort the whole due queue (200,000 rows on a morning) for every batch."""
+        ids: list[int] = []
+        for status, ready in (
+            ("claimed", DeliveryRow.lease_until < now),
+            ("pending", DeliveryRow.due_at <= now),
+        ):
+            if len(ids) >= limit:
+                break
+            ids += await self.session.scalars(
+                select(DeliveryRow.id)
+                .where(DeliveryRow.status == status, ready)
+                .order_by(DeliveryRow.due_at, DeliveryRow.id)
+                .limit(limit - len(ids))
+                .with_for_update(skip_locked=True)
+            )
+        if not ids:
+            return []
+        due = or_(
+            and_(DeliveryRow.status == "pending", DeliveryRow.due_at <= now),
+            and_(DeliveryRow.status == "claimed", DeliveryRow.lease_until < now),
+        )
+        await self.session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.id.in_(ids), due)
+            .values(status="claimed", lease_until=now + lease, attempts=DeliveryRow.attempts + 1)
+        )
+        rows = await self.session.scalars(
+            select(DeliveryRow)
+            .where(DeliveryRow.id.in_(ids), DeliveryRow.status == "claimed")
+            .order_by(DeliveryRow.due_at, DeliveryRow.id)
+            .execution_options(populate_existing=True)
+        )
+        return [_delivery(row) for row in rows]
+
+    async def release(self, delivery_ids: list[int]) -> None:
+        """Claims given back unsent (a batch taken ahead at shutdown): due again at once."""
+        await self.session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.id.in_(delivery_ids), DeliveryRow.status == "claimed")
+            .values(status="pending", lease_until=None, attempts=DeliveryRow.attempts - 1)
+        )
+
+    async def mark_sent(self, delivery_id: int, message_id: int | None, at: datetime) -> None:
+        await self.session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.id == delivery_id)
+            .values(status="sent", message_id=message_id, sent_at=at, lease_until=None, error=None)
+        )
+
+    async def mark_many_sent(self, marks: list[tuple[int, int | None, datetime]]) -> None:
+        """Marks several deliveries sent: (delivery id, Telegram's message id, when)."""
+        table = DeliveryRow.__table__
+        statement = (
+            update(table)  # type: ignore[arg-type]  # a Table: plain Core, executed for many
+            .where(table.c.id == bindparam("b_id"))
+            .values(
+                status="sent",
+                message_id=bindparam("b_message_id"),
+                sent_at=bindparam("b_sent_at", type_=UTCDateTime),
+                lease_until=None,
+                error=None,
+            )
+        )
+        await self.session.execute(
+            statement,
+            [{"b_id": d, "b_message_id": m, "b_sent_at": at} for d, m, at in marks],
+        )
+
+    async def mark_part_sent(self, delivery_id: int, parts_sent: int, message_id: int) -> None:
+        """Progress through a message in several parts, so a retry does not repeat them."""
+        await self.session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.id == delivery_id)
+            .values(parts_sent=parts_sent, message_id=message_id)
+        )
+
+    async def retry_later(self, delivery_id: int, at: datetime, error: str) -> None:
+        await self.session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.id == delivery_id)
+            .values(status="pending", due_at=at, lease_until=None, error=error[:200])
+        )
+
+    async def give_up(self, delivery_id: int, error: str) -> None:
+        await self.session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.id == delivery_id)
+            .values(status="failed", lease_until=None, error=error[:200])
+        )
+
+    async def get(self, delivery_id: int) -> Delivery | None:
+        row = await self.session.get(DeliveryRow, delivery_id)
+        return None if row is None else _delivery(row)
+
+    async def by_message(self, chat_id: int, message_id: int) -> Delivery | None:
+        row = await self.session.scalar(
+            select(DeliveryRow).where(
+                DeliveryRow.chat_id == chat_id, DeliveryRow.message_id == message_id
+            )
+        )
+        return None if row is None else _delivery(row)
+
+    async def find_step(self, member_id: int, rollout_id: int, step_id: str) -> Delivery | None:
+        row = await self.session.scalar(
+            select(DeliveryRow).where(
+                DeliveryRow.kind == Kind.STEP,
+                DeliveryRow.member_id == member_id,
+                DeliveryRow.rollout_id == rollout_id,
+                DeliveryRow.step_id == step_id,
+            )
+        )
+        return None if row is None else _delivery(row)
+
+    async def steps_of_member(self, member_id: int) -> list[Delivery]:
+        """The member's step deliveries, newest first."""
+        rows = await self.session.scalars(
+            select(DeliveryRow)
+            .where(DeliveryRow.member_id == member_id, DeliveryRow.kind == Kind.STEP)
+            .order_by(DeliveryRow.due_at.desc(), DeliveryRow.id.desc())
+        )
+        return [_delivery(row) for row in rows]
+
+    async def of_member(self, member_id: int) -> list[Delivery]:
+        rows = await self.session.scalars(
+            select(DeliveryRow).where(DeliveryRow.member_id == member_id).order_by(DeliveryRow.id)
+        )
+        return [_delivery(row) for row in rows]
+
+    async def stop_for_chat(self, chat_id: int, error: str) -> int:
+        """A chat that blocked the bot gets nothing more: its pending deliveries fail."""
+        result = await self.session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.chat_id == chat_id, DeliveryRow.status.in_(("pending", "claimed")))
+            .values(status="failed", lease_until=None, error=error[:200])
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def counts(
+        self,
+        *,
+        group_id: int | None = None,
+        rollout_id: int | None = None,
+        kind: str | None = None,
+    ) -> dict[str, int]:
+        """Deliveries by status, of everything or of one group, rollout or kind."""
+        query = select(DeliveryRow.status, func.count()).group_by(DeliveryRow.status)
+        if group_id is not None:
+            query = query.where(DeliveryRow.group_id == group_id)
+        if rollout_id is not None:
+            query = query.where(DeliveryRow.rollout_id == rollout_id)
+        if kind is not None:
+            query = query.where(DeliveryRow.kind == kind)
+        rows = await self.session.execute(query)
+        return {status: int(count) for status, count in rows}
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _delivery(row: DeliveryRow) -> Delivery:
+    return Delivery(
+        id=row.id,
+        kind=row.kind,
+        chat_id=row.chat_id,
+        member_id=row.member_id,
+        group_id=row.group_id,
+        rollout_id=row.rollout_id,
+        step_id=row.step_id,
+        week=row.week,
+        status=row.status,
+        due_at=row.due_at,
+        attempts=row.attempts,
+        sent_at=row.sent_at,
+        message_id=row.message_id,
+        parts_sent=row.parts_sent,
+    )

@@ -1,0 +1,202 @@
+"""Members, their group memberships, and the invites that create them."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.model import Invite, Member, Membership, Role
+from storage.models import InviteRow, MemberRow, MembershipRow
+from storage.repositories import NotFound
+
+
+class MemberRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def find(self, telegram_id: int) -> Member | None:
+        row = await self._row(telegram_id)
+        return None if row is None else _member(row)
+
+    async def get(self, member_id: int) -> Member:
+        row = await self.session.get(MemberRow, member_id)
+        if row is None:
+            raise NotFound(f"no member #{member_id}")
+        return _member(row)
+
+    async def ensure(self, telegram_id: int, *, language: str | None = None) -> Member:
+        row = await self._row(telegram_id)
+        if row is None:
+            row = MemberRow(telegram_id=telegram_id, language=language, created_at=_now())
+            self.session.add(row)
+            await self.session.flush()
+        return _member(row)
+
+    async def set_language(self, member_id: int, language: str | None) -> None:
+        await self._set(member_id, language=language)
+
+    async def set_send_time(self, member_id: int, send_time: time | None) -> None:
+        await self._set(member_id, send_time=send_time)
+
+    async def pause(self, member_id: int, until: date | None) -> None:
+        await self._set(member_id, paused=True, paused_until=until)
+
+    async def resume(self, member_id: int) -> None:
+        await self._set(member_id, paused=False, paused_until=None)
+
+    async def resume_due(self, today: date) -> int:
+        """Members whose /pause ran until a day before today are active again."""
+        result = await self.session.execute(
+            update(MemberRow)
+            .where(MemberRow.paused.is_(True), MemberRow.paused_until < today)
+            .values(paused=False, paused_until=None)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def set_display_name(self, member_id: int, name: str | None) -> None:
+        await self._set(member_id, display_name=name[:200] if name else None)
+
+    async def mark_unreachable(self, chat_id: int, unreachable: bool = True) -> None:
+        await self.session.execute(
+            update(MemberRow)
+            .where(MemberRow.telegram_id == chat_id)
+            .values(unreachable=unreachable)
+        )
+
+    async def forget(self, member_id: int) -> None:
+        """Deletes the member; memberships, deliveries and participation go with them (cascade).
+        Anonymous answers stay: nothing links them to the member."""
+        await self.session.execute(delete(MemberRow).where(MemberRow.id == member_id))
+
+    async def join(self, member_id: int, group_id: int, role: Role, today: date) -> bool:
+        """True when this made the member part of the group in that role."""
+        exists = await self.session.scalar(
+            select(MembershipRow.id).where(
+                MembershipRow.member_id == member_id,
+                MembershipRow.group_id == group_id,
+                MembershipRow.role == role.value,
+            )
+        )
+        if exists is not None:
+            return False
+        self.session.add(
+            MembershipRow(member_id=member_id, group_id=group_id, role=role.value, joined_on=today)
+        )
+        await self.session.flush()
+        return True
+
+    async def memberships(self, member_id: int) -> list[Membership]:
+        rows = await self.session.scalars(
+            select(MembershipRow)
+            .where(MembershipRow.member_id == member_id)
+            .order_by(MembershipRow.group_id, MembershipRow.role)
+        )
+        return [Membership(r.member_id, r.group_id, Role(r.role)) for r in rows]
+
+    async def of_group(self, group_id: int, role: Role) -> list[Member]:
+        rows = await self.session.scalars(
+            select(MemberRow)
+            .join(MembershipRow, MembershipRow.member_id == MemberRow.id)
+            .where(MembershipRow.group_id == group_id, MembershipRow.role == role.value)
+            .order_by(MemberRow.id)
+        )
+        return [_member(row) for row in rows]
+
+    async def count(self, group_id: int, role: Role) -> int:
+        query = select(func.count()).where(
+            MembershipRow.group_id == group_id, MembershipRow.role == role.value
+        )
+        return int(await self.session.scalar(query) or 0)
+
+    async def _row(self, telegram_id: int) -> MemberRow | None:
+        query = select(MemberRow).where(MemberRow.telegram_id == telegram_id)
+        row: MemberRow | None = await self.session.scalar(query)
+        return row
+
+    async def _set(self, member_id: int, **values: object) -> None:
+        await self.session.execute(
+            update(MemberRow).where(MemberRow.id == member_id).values(**values)
+        )
+
+
+class InviteRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def create(
+        self, group_id: int, role: Role, max_uses: int | None, expires_at: datetime | None
+    ) -> Invite:
+        # 96 random bits, URL-safe: unguessable, and short enough for /start's 64-character limit
+        row = InviteRow(
+            code=secrets.token_urlsafe(12),
+            group_id=group_id,
+            role=role.value,
+            max_uses=max_uses,
+            uses=0,
+            expires_at=expires_at,
+            revoked=False,
+            created_at=_now(),
+        )
+        self.session.add(row)
+        await self.session.flush()
+        return _invite(row)
+
+    async def find(self, code: str) -> Invite | None:
+        row = await self.session.scalar(select(InviteRow).where(InviteRow.code == code))
+        return None if row is None else _invite(row)
+
+    async def use(self, code: str) -> bool:
+        """Counts one use, atomically, unless that would pass max_uses; False when used up."""
+        result = await self.session.execute(
+            update(InviteRow)
+            .where(
+                InviteRow.code == code,
+                (InviteRow.max_uses.is_(None)) | (InviteRow.uses < InviteRow.max_uses),
+            )
+            .values(uses=InviteRow.uses + 1)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def revoke(self, code: str) -> bool:
+        result = await self.session.execute(
+            update(InviteRow).where(InviteRow.code == code).values(revoked=True)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def of_group(self, group_id: int) -> list[Invite]:
+        rows = await self.session.scalars(
+            select(InviteRow).where(InviteRow.group_id == group_id).order_by(InviteRow.id)
+        )
+        return [_invite(row) for row in rows]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _member(row: MemberRow) -> Member:
+    return Member(
+        id=row.id,
+        telegram_id=row.telegram_id,
+        language=row.language,
+        send_time=row.send_time,
+        paused_until=row.paused_until,
+        paused=row.paused,
+        unreachable=row.unreachable,
+        display_name=row.display_name,
+    )
+
+
+def _invite(row: InviteRow) -> Invite:
+    return Invite(
+        code=row.code,
+        group_id=row.group_id,
+        role=Role(row.role),
+        max_uses=row.max_uses,
+        uses=row.uses,
+        expires_at=row.expires_at,
+        revoked=row.revoked,
+    )

@@ -1,0 +1,179 @@
+"""Organisations (with their breaks and admins) and their staff groups."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.model import Break, DateRange, Group, Organisation, OrgKind
+from storage.models import BreakRow, GroupRow, OrgAdminRow, OrganisationRow
+from storage.repositories import NotFound
+
+
+class OrganisationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, slug: str, name: str, kind: OrgKind, timezone: str) -> Organisation:
+        row = OrganisationRow(
+            slug=slug, name=name, kind=kind.value, timezone=timezone, created_at=datetime.now(UTC)
+        )
+        self.session.add(row)
+        await self.session.flush()
+        return await self._to_domain(row)
+
+    async def update(self, org_id: int, *, name: str, kind: OrgKind, timezone: str) -> None:
+        row = await self.session.get_one(OrganisationRow, org_id)
+        row.name, row.kind, row.timezone = name, kind.value, timezone
+
+    async def find(self, slug: str) -> Organisation | None:
+        row = await self.session.scalar(select(OrganisationRow).where(OrganisationRow.slug == slug))
+        return None if row is None else await self._to_domain(row)
+
+    async def by_slug(self, slug: str) -> Organisation:
+        org = await self.find(slug)
+        if org is None:
+            raise NotFound(f"no organisation '{slug}'")
+        return org
+
+    async def get(self, org_id: int) -> Organisation:
+        row = await self.session.get(OrganisationRow, org_id)
+        if row is None:
+            raise NotFound(f"no organisation #{org_id}")
+        return await self._to_domain(row)
+
+    async def all(self, ids: list[int] | None = None) -> list[Organisation]:
+        query = select(OrganisationRow).order_by(OrganisationRow.slug)
+        if ids is not None:
+            query = query.where(OrganisationRow.id.in_(ids))
+        return [await self._to_domain(row) for row in await self.session.scalars(query)]
+
+    async def add_break(self, org_id: int, name: str, start: date, end: date) -> bool:
+        """Adds or renames/extends the break starting on `start`; True when anything changed."""
+        DateRange(start, end)  # validates the order
+        row = await self.session.scalar(
+            select(BreakRow).where(BreakRow.org_id == org_id, BreakRow.start_date == start)
+        )
+        if row is None:
+            self.session.add(BreakRow(org_id=org_id, name=name, start_date=start, end_date=end))
+            await self.session.flush()
+            return True
+        if (row.name, row.end_date) == (name, end):
+            return False
+        row.name, row.end_date = name, end
+        return True
+
+    async def remove_break(self, org_id: int, start: date) -> bool:
+        result = await self.session.execute(
+            delete(BreakRow).where(BreakRow.org_id == org_id, BreakRow.start_date == start)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def add_admin(self, org_id: int, telegram_id: int) -> bool:
+        if await self.session.get(OrgAdminRow, (org_id, telegram_id)) is not None:
+            return False
+        self.session.add(OrgAdminRow(org_id=org_id, telegram_id=telegram_id))
+        await self.session.flush()
+        return True
+
+    async def remove_admin(self, org_id: int, telegram_id: int) -> bool:
+        result = await self.session.execute(
+            delete(OrgAdminRow).where(
+                OrgAdminRow.org_id == org_id, OrgAdminRow.telegram_id == telegram_id
+            )
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def admins(self, org_id: int) -> list[int]:
+        query = select(OrgAdminRow.telegram_id).where(OrgAdminRow.org_id == org_id)
+        return sorted(await self.session.scalars(query))
+
+    async def administered_by(self, telegram_id: int) -> list[int]:
+        query = select(OrgAdminRow.org_id).where(OrgAdminRow.telegram_id == telegram_id)
+        return sorted(await self.session.scalars(query))
+
+    async def _to_domain(self, row: OrganisationRow) -> Organisation:
+        breaks = await self.session.scalars(
+            select(BreakRow).where(BreakRow.org_id == row.id).order_by(BreakRow.start_date)
+        )
+        return Organisation(
+            id=row.id,
+            slug=row.slug,
+            name=row.name,
+            kind=OrgKind(row.kind),
+            timezone=row.timezone,
+            breaks=tuple(Break(b.name, DateRange(b.start_date, b.end_date)) for b in breaks),
+        )
+
+
+class GroupRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, org_id: int, slug: str, name: str) -> Group:
+        row = GroupRow(
+            org_id=org_id, slug=slug, name=name, summary_weekday=4, summary_time=time(14)
+        )
+        self.session.add(row)
+        await self.session.flush()
+        return _group(row)
+
+    async def find(self, org_id: int, slug: str) -> Group | None:
+        row = await self.session.scalar(
+            select(GroupRow).where(GroupRow.org_id == org_id, GroupRow.slug == slug)
+        )
+        return None if row is None else _group(row)
+
+    async def get(self, group_id: int) -> Group:
+        row = await self.session.get(GroupRow, group_id)
+        if row is None:
+            raise NotFound(f"no group #{group_id}")
+        return _group(row)
+
+    async def of_org(self, org_id: int) -> list[Group]:
+        rows = await self.session.scalars(
+            select(GroupRow).where(GroupRow.org_id == org_id).order_by(GroupRow.slug)
+        )
+        return [_group(row) for row in rows]
+
+    async def many(self, group_ids: list[int]) -> list[Group]:
+        rows = await self.session.scalars(select(GroupRow).where(GroupRow.id.in_(group_ids)))
+        return sorted((_group(row) for row in rows), key=lambda g: g.id)
+
+    async def update(
+        self,
+        group_id: int,
+        *,
+        name: str | None = None,
+        summary_weekday: int | None = None,
+        summary_time: time | None = None,
+    ) -> bool:
+        """Changes what is given; True when anything changed."""
+        row = await self.session.get_one(GroupRow, group_id)
+        before = (row.name, row.summary_weekday, row.summary_time)
+        if name is not None:
+            row.name = name
+        if summary_weekday is not None:
+            row.summary_weekday = summary_weekday
+        if summary_time is not None:
+            row.summary_time = summary_time
+        return before != (row.name, row.summary_weekday, row.summary_time)
+
+    async def link_chat(self, group_id: int, chat_id: int | None) -> None:
+        """Where the weekly summary is also posted (a staff group chat); None unlinks."""
+        row = await self.session.get_one(GroupRow, group_id)
+        row.linked_chat_id = chat_id
+
+
+def _group(row: GroupRow) -> Group:
+    return Group(
+        id=row.id,
+        org_id=row.org_id,
+        slug=row.slug,
+        name=row.name,
+        summary_weekday=row.summary_weekday,
+        summary_time=row.summary_time,
+        linked_chat_id=row.linked_chat_id,
+    )

@@ -1,0 +1,52 @@
+"""Joining a group through an invite link."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.calendar import local_date
+from domain.invites import InviteProblem, invite_problem, looks_like_code
+from domain.model import Group, Member, Organisation, Role
+from storage.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Joined:
+    member: Member
+    group: Group
+    organisation: Organisation
+    role: Role
+    new: bool  # False: they were in the group with that role already
+
+
+async def join(
+    uow: UnitOfWork,
+    code: str,
+    telegram_id: int,
+    now: datetime,
+    *,
+    language: str | None = None,
+    display_name: str | None = None,
+) -> Joined | InviteProblem:
+    """Redeems the invite for this Telegram user and commits; a bad code joins nothing."""
+    invite = await uow.invites.find(code) if looks_like_code(code) else None
+    problem = invite_problem(invite, now)
+    if problem is not None or invite is None:
+        return problem or InviteProblem.UNKNOWN
+    group = await uow.groups.get(invite.group_id)
+    organisation = await uow.orgs.get(group.org_id)
+    member = await uow.members.ensure(telegram_id, language=language)
+    new = await uow.members.join(
+        member.id, group.id, invite.role, local_date(now, organisation.timezone)
+    )
+    if new and not await uow.invites.use(code):
+        await uow.rollback()  # someone else took the last use a moment ago
+        return InviteProblem.USED_UP
+    if invite.role is Role.LEADER:
+        # leaders' names are shown to admins; staff stay nameless
+        await uow.members.set_display_name(member.id, display_name)
+    if member.unreachable:
+        await uow.members.mark_unreachable(telegram_id, False)
+    await uow.commit()
+    return Joined(await uow.members.get(member.id), group, organisation, invite.role, new)
