@@ -1,0 +1,187 @@
+"""The admin journey: /admin opens a menu of the organisations the user administers, one message
+edited in place with back buttons everywhere. This module holds the menu's top (organisations
+and groups) and puts the router together; invites and admins, breaks, the rollout wizard and
+running rollouts have their own modules.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from content.loader import Catalogue
+from dialogues import admin_appoint, admin_breaks, admin_invites, admin_rollouts, admin_wizard
+from dialogues.admin_access import AdminGuard, typing_org
+from dialogues.admin_screens import group_screen, home_screen, org_screen
+from dialogues.admin_states import TYPED, TYPING, AdminInput
+from dialogues.admin_views import Screen, button, keyboard, send, show
+from dialogues.callbacks import ADMIN_PREFIXES, AdminGroup, AdminHome, AdminOrg
+from dialogues.i18n import Texts
+from domain.model import DEFAULT_TIMEZONE, Group, Organisation, OrgKind
+from storage.models import GroupRow, OrganisationRow
+from storage.services import admin
+from storage.uow import UnitOfWork
+
+ORG_NAME_MAX = admin.name_limit(OrganisationRow)
+GROUP_NAME_MAX = admin.name_limit(GroupRow)
+
+
+async def admin_command(
+    message: Message, state: FSMContext, uow: UnitOfWork, texts: Texts, admin_ids: frozenset[int]
+) -> None:
+    user = message.from_user
+    await state.set_state(None)
+    if user is None or not (user.id in admin_ids or await uow.orgs.administered_by(user.id)):
+        await message.answer(texts("admin.not_allowed"))
+        return
+    await send(message, await home_screen(uow, texts, user.id, admin_ids))
+
+
+async def cancel_typing(
+    message: Message, state: FSMContext, uow: UnitOfWork, texts: Texts, admin_ids: frozenset[int]
+) -> None:
+    await state.set_state(None)
+    await state.update_data({TYPING: {}})
+    await message.answer(texts("admin.cancelled"))
+    if message.from_user is not None:
+        await send(message, await home_screen(uow, texts, message.from_user.id, admin_ids))
+
+
+async def home(
+    query: CallbackQuery, uow: UnitOfWork, texts: Texts, admin_ids: frozenset[int]
+) -> None:
+    await show(query, await home_screen(uow, texts, query.from_user.id, admin_ids))
+
+
+async def new_org(query: CallbackQuery, state: FSMContext, texts: Texts) -> None:
+    await state.update_data({TYPING: {}})
+    await state.set_state(AdminInput.org_name)
+    back = button(texts("admin.back"), AdminHome(do="home").pack())
+    await show(query, Screen(texts("admin.ask_org_name"), keyboard([back])))
+
+
+async def org_name_typed(
+    message: Message, state: FSMContext, texts: Texts, admin_ids: frozenset[int]
+) -> None:
+    if message.from_user is None or message.from_user.id not in admin_ids:
+        await state.set_state(None)
+        await message.answer(texts("admin.not_allowed"))
+        return
+    name = (message.text or "").strip()
+    if not 1 <= len(name) <= ORG_NAME_MAX:
+        await message.answer(texts("admin.name_invalid", limit=ORG_NAME_MAX))
+        return
+    await state.update_data({TYPING: {"name": name}})
+    await state.set_state(None)
+    kinds = [
+        button(texts("admin.kind_school"), AdminHome(do="kind", value=OrgKind.SCHOOL).pack()),
+        button(
+            texts("admin.kind_kindergarten"),
+            AdminHome(do="kind", value=OrgKind.KINDERGARTEN).pack(),
+        ),
+    ]
+    back = button(texts("admin.back"), AdminHome(do="home").pack())
+    await send(message, Screen(texts("admin.ask_kind", name=escape(name)), keyboard(kinds, [back])))
+
+
+async def kind_chosen(
+    query: CallbackQuery,
+    callback_data: AdminHome,
+    state: FSMContext,
+    uow: UnitOfWork,
+    texts: Texts,
+) -> None:
+    name = (await state.get_data()).get(TYPING, {}).get("name")
+    if not isinstance(name, str) or callback_data.value not in set(OrgKind):
+        await query.answer(texts("admin.draft_gone"), show_alert=True)
+        return
+    slug = await admin.free_org_slug(uow, name)
+    org, _ = await admin.add_org(uow, slug, name, OrgKind(callback_data.value), DEFAULT_TIMEZONE)
+    await state.update_data({TYPING: {}})
+    await show(query, await org_screen(uow, texts, org), texts("admin.org_created"))
+
+
+async def org_menu(query: CallbackQuery, uow: UnitOfWork, texts: Texts, org: Organisation) -> None:
+    await show(query, await org_screen(uow, texts, org))
+
+
+async def new_group(
+    query: CallbackQuery, state: FSMContext, texts: Texts, org: Organisation
+) -> None:
+    await state.update_data({TYPING: {"org": org.id}})
+    await state.set_state(AdminInput.group_name)
+    back = button(texts("admin.back"), AdminOrg(do="show", org=org.id).pack())
+    await show(query, Screen(texts("admin.ask_group_name", org=escape(org.name)), keyboard([back])))
+
+
+async def group_name_typed(
+    message: Message,
+    state: FSMContext,
+    uow: UnitOfWork,
+    now: datetime,
+    texts: Texts,
+    admin_ids: frozenset[int],
+    catalogue: Catalogue,
+) -> None:
+    assert message.from_user is not None
+    org = await typing_org(state, uow, message.from_user.id, admin_ids, TYPING)
+    if org is None:
+        await state.set_state(None)
+        await message.answer(texts("admin.not_allowed"))
+        return
+    name = (message.text or "").strip()
+    if not 1 <= len(name) <= GROUP_NAME_MAX:
+        await message.answer(texts("admin.name_invalid", limit=GROUP_NAME_MAX))
+        return
+    slug = await admin.free_group_slug(uow, org.id, name)
+    group, _ = await admin.add_group(uow, f"{org.slug}/{slug}", name)
+    await state.set_state(None)
+    await state.update_data({TYPING: {}})
+    await message.answer(texts("admin.group_created", name=escape(group.name)))
+    await send(message, await group_screen(uow, texts, catalogue, org, group, now))
+
+
+async def group_menu(
+    query: CallbackQuery,
+    uow: UnitOfWork,
+    now: datetime,
+    texts: Texts,
+    catalogue: Catalogue,
+    org: Organisation,
+    group: Group,
+) -> None:
+    await show(query, await group_screen(uow, texts, catalogue, org, group, now))
+
+
+async def refused(query: CallbackQuery, texts: Texts) -> None:
+    """An admin payload no handler knows (crafted, or from an older version): refused."""
+    await query.answer(texts("admin.not_allowed"), show_alert=True)
+
+
+def make_router() -> Router:
+    router = Router(name="admin")
+    router.message.filter(F.chat.type == "private")
+    router.callback_query.middleware(AdminGuard())
+    router.message.register(admin_command, Command("admin"))
+    router.message.register(cancel_typing, Command("cancel"), StateFilter(AdminInput))
+    router.callback_query.register(home, AdminHome.filter(F.do == "home"))
+    router.callback_query.register(new_org, AdminHome.filter(F.do == "neworg"))
+    router.message.register(org_name_typed, AdminInput.org_name, TYPED)
+    router.callback_query.register(kind_chosen, AdminHome.filter(F.do == "kind"))
+    router.callback_query.register(org_menu, AdminOrg.filter(F.do == "show"))
+    router.callback_query.register(new_group, AdminOrg.filter(F.do == "newgrp"))
+    router.message.register(group_name_typed, AdminInput.group_name, TYPED)
+    router.callback_query.register(group_menu, AdminGroup.filter(F.do == "show"))
+    admin_invites.register(router)
+    admin_appoint.register(router)
+    admin_breaks.register(router)
+    admin_wizard.register(router)
+    admin_rollouts.register(router)
+    prefixes = "|".join(ADMIN_PREFIXES)
+    router.callback_query.register(refused, F.data.regexp(rf"^({prefixes}):"))
+    return router

@@ -1,0 +1,111 @@
+"""Who may administer what. Super-admins (ADMIN_IDS) administer every organisation and alone
+create new ones; an organisation's own admins administer it and nothing else.
+
+Every admin button goes through AdminGuard before its handler: the organisation its payload
+names must be one the presser administers, and the group or rollout it names must belong to
+that organisation. A payload crafted by hand gets "not allowed" like any other refusal, and
+the handler, which would change something, never runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, TelegramObject
+
+from dialogues.callbacks import (
+    AdminCalendar,
+    AdminDraft,
+    AdminGroup,
+    AdminHome,
+    AdminOrg,
+    AdminRollout,
+)
+from dialogues.i18n import Texts
+from domain.model import Organisation
+from storage.repositories import NotFound
+from storage.uow import UnitOfWork
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+SUPER_ONLY = frozenset({"neworg", "kind"})
+
+
+async def visible_orgs(
+    uow: UnitOfWork, user_id: int, admin_ids: frozenset[int]
+) -> list[Organisation]:
+    if user_id in admin_ids:
+        return await uow.orgs.all()
+    ids = await uow.orgs.administered_by(user_id)
+    return await uow.orgs.all(ids) if ids else []
+
+
+async def may_administer(
+    uow: UnitOfWork, user_id: int, admin_ids: frozenset[int], org_id: int
+) -> bool:
+    return user_id in admin_ids or org_id in await uow.orgs.administered_by(user_id)
+
+
+async def authorise(
+    uow: UnitOfWork, user_id: int, admin_ids: frozenset[int], data: CallbackData | None
+) -> dict[str, Any] | None:
+    """What the handler may act on (`org`, `group`, `rollout`), or None: not allowed."""
+    super_admin = user_id in admin_ids
+    found: dict[str, Any] = {"super_admin": super_admin}
+    if isinstance(data, AdminHome):
+        if data.do in SUPER_ONLY:
+            return found if super_admin else None
+        return found if super_admin or await uow.orgs.administered_by(user_id) else None
+    if not isinstance(data, AdminOrg | AdminGroup | AdminRollout | AdminDraft | AdminCalendar):
+        return None
+    if not await may_administer(uow, user_id, admin_ids, data.org):
+        return None
+    try:
+        found["org"] = await uow.orgs.get(data.org)
+        if isinstance(data, AdminGroup):
+            found["group"] = await uow.groups.get(data.group)
+        elif isinstance(data, AdminRollout):
+            found["rollout"] = await uow.rollouts.get(data.rollout)
+            found["group"] = await uow.groups.get(found["rollout"].group_id)
+    except NotFound:
+        return None
+    if "group" in found and found["group"].org_id != data.org:
+        return None
+    return found
+
+
+class AdminGuard(BaseMiddleware):
+    """Inner middleware of the admin router's callback queries (it runs once a handler matched,
+    so `callback_data` is parsed): checks the presser, then hands the handler what it acts on."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if not isinstance(event, CallbackQuery):
+            return await handler(event, data)
+        uow: UnitOfWork = data["uow"]
+        texts: Texts = data["texts"]
+        admin_ids: frozenset[int] = data.get("admin_ids", frozenset())
+        found = await authorise(uow, event.from_user.id, admin_ids, data.get("callback_data"))
+        if found is None:
+            await event.answer(texts("admin.not_allowed"), show_alert=True)
+            return None
+        state: FSMContext | None = data.get("state")
+        if state is not None:
+            await state.set_state(None)  # a button press abandons whatever was being typed
+        data.update(found)
+        return await handler(event, data)
+
+
+async def typing_org(
+    state: FSMContext, uow: UnitOfWork, user_id: int, admin_ids: frozenset[int], key: str
+) -> Organisation | None:
+    """The organisation a typed answer is for, if the writer (still) administers it."""
+    org_id = (await state.get_data()).get(key, {}).get("org")
+    if not isinstance(org_id, int) or not await may_administer(uow, user_id, admin_ids, org_id):
+        return None
+    try:
+        return await uow.orgs.get(org_id)
+    except NotFound:
+        return None

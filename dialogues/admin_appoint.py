@@ -1,0 +1,89 @@
+"""An organisation's admins: listed with their names where the bot knows them (leaders who
+joined), appointed by their Telegram user id, removed with one press (never oneself)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from dialogues.admin_access import typing_org
+from dialogues.admin_states import TYPED, TYPING, AdminInput
+from dialogues.admin_views import Screen, button, keyboard, send, show
+from dialogues.callbacks import AdminOrg
+from dialogues.i18n import Texts
+from domain.model import Organisation
+from storage.uow import UnitOfWork
+
+TELEGRAM_ID_MAX = 2**53
+
+
+async def admins_screen(uow: UnitOfWork, texts: Texts, org: Organisation) -> Screen:
+    lines = [texts("admin.admins", org=escape(org.name))]
+    rows = []
+    for telegram_id in await uow.orgs.admins(org.id):
+        member = await uow.members.find(telegram_id)
+        name = member.display_name if member and member.display_name else str(telegram_id)
+        lines.append(f"• {escape(name)} ({telegram_id})")
+        remove = AdminOrg(do="rmadm", org=org.id, value=str(telegram_id)).pack()
+        rows.append([button(texts("admin.remove_admin", name=name), remove)])
+    rows.append([button(texts("admin.add_admin"), AdminOrg(do="addadm", org=org.id).pack())])
+    rows.append([button(texts("admin.back"), AdminOrg(do="show", org=org.id).pack())])
+    return Screen("\n".join(lines), keyboard(*rows))
+
+
+async def admins_menu(
+    query: CallbackQuery, uow: UnitOfWork, texts: Texts, org: Organisation
+) -> None:
+    await show(query, await admins_screen(uow, texts, org))
+
+
+async def ask_admin_id(
+    query: CallbackQuery, state: FSMContext, texts: Texts, org: Organisation
+) -> None:
+    await state.update_data({TYPING: {"org": org.id}})
+    await state.set_state(AdminInput.admin_id)
+    back = button(texts("admin.back"), AdminOrg(do="admins", org=org.id).pack())
+    await show(query, Screen(texts("admin.ask_admin_id"), keyboard([back])))
+
+
+async def admin_id_typed(
+    message: Message, state: FSMContext, uow: UnitOfWork, texts: Texts, admin_ids: frozenset[int]
+) -> None:
+    assert message.from_user is not None
+    org = await typing_org(state, uow, message.from_user.id, admin_ids, TYPING)
+    if org is None:
+        await state.set_state(None)
+        await message.answer(texts("admin.not_allowed"))
+        return
+    text = (message.text or "").strip()
+    if not text.isdigit() or not 0 < int(text) < TELEGRAM_ID_MAX:
+        await message.answer(texts("admin.ask_admin_id"))
+        return
+    await state.set_state(None)
+    await state.update_data({TYPING: {}})
+    added = await uow.orgs.add_admin(org.id, int(text))
+    await message.answer(texts("admin.admin_added" if added else "admin.admin_already"))
+    await send(message, await admins_screen(uow, texts, org))
+
+
+async def remove_admin(
+    query: CallbackQuery, callback_data: AdminOrg, uow: UnitOfWork, texts: Texts, org: Organisation
+) -> None:
+    if not callback_data.value.isdigit():
+        await query.answer(texts("admin.not_allowed"), show_alert=True)
+        return
+    if int(callback_data.value) == query.from_user.id:
+        await query.answer(texts("admin.not_yourself"), show_alert=True)
+        return
+    await uow.orgs.remove_admin(org.id, int(callback_data.value))
+    await show(query, await admins_screen(uow, texts, org), texts("admin.admin_removed"))
+
+
+def register(router: Router) -> None:
+    router.callback_query.register(admins_menu, AdminOrg.filter(F.do == "admins"))
+    router.callback_query.register(ask_admin_id, AdminOrg.filter(F.do == "addadm"))
+    router.message.register(admin_id_typed, AdminInput.admin_id, TYPED)
+    router.callback_query.register(remove_admin, AdminOrg.filter(F.do == "rmadm"))

@@ -1,0 +1,221 @@
+"""The rollout wizard's draft and screens: what has been chosen so far (kept in the FSM data),
+the screen for each choice, and the preview of the plan the draft would make."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from functools import partial
+from html import escape
+from typing import Any
+
+from aiogram.fsm.context import FSMContext
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from content.loader import Catalogue
+from content.outline import outline
+from dialogues.admin_preview import DRAFT_ID, plan_in_group, plan_lines
+from dialogues.admin_screens import package_title
+from dialogues.admin_states import DRAFT
+from dialogues.admin_views import (
+    Screen,
+    button,
+    calendar_keyboard,
+    keyboard,
+    parse_day,
+    weekday_names,
+    weekdays_label,
+)
+from dialogues.callbacks import AdminDraft, AdminGroup, AdminRollout
+from dialogues.i18n import Texts
+from domain.model import Group, Organisation, Rollout
+from domain.schedule_text import parse_hhmm
+from storage.repositories import NotFound
+from storage.services import admin
+from storage.services.plans import format_modules
+from storage.uow import UnitOfWork
+
+COMMON_TIMES = ("07:30", "07:45", "08:00", "08:15", "08:30", "08:45", "09:00")
+EARLIEST, LATEST = time(6), time(21)
+Draft = dict[str, Any]
+
+
+async def load_draft(state: FSMContext, org: Organisation) -> Draft | None:
+    draft = (await state.get_data()).get(DRAFT)
+    return draft if isinstance(draft, dict) and draft.get("org") == org.id else None
+
+
+def step_data(org: Organisation, do: str, value: str = "") -> str:
+    return AdminDraft(do=do, org=org.id, value=value).pack()
+
+
+def back_button(texts: Texts, org: Organisation, to: str) -> InlineKeyboardButton:
+    return button(texts("admin.back"), step_data(org, "back", to))
+
+
+def leave_button(texts: Texts, org: Organisation, draft: Draft) -> InlineKeyboardButton:
+    """Out of the wizard: to the rollout being moved, or the group."""
+    if draft.get("rollout"):
+        data = AdminRollout(do="show", org=org.id, rollout=draft["rollout"]).pack()
+    else:
+        data = AdminGroup(do="show", org=org.id, group=draft["group"]).pack()
+    return button(texts("admin.leave_wizard"), data)
+
+
+# --- screens ------------------------------------------------------------------------------------
+
+
+def package_screen(texts: Texts, catalogue: Catalogue, org: Organisation, draft: Draft) -> Screen:
+    fitting = [p for p in catalogue.values() if p.package.audience == org.kind] or list(
+        catalogue.values()
+    )
+    rows = [[button(p.package.title, step_data(org, "pkg", p.id))] for p in fitting]
+    return Screen(texts("admin.ask_package"), keyboard(*rows, [leave_button(texts, org, draft)]))
+
+
+def modules_screen(texts: Texts, catalogue: Catalogue, org: Organisation, draft: Draft) -> Screen:
+    package = catalogue[draft["package"]]
+    chosen = set(draft["modules"])
+    rows = []
+    for module in package.modules:
+        mark = "✅ " if module.number in chosen else ""
+        label = f"{mark}{module.number} · {module.title[:40]}"
+        rows.append([button(label, step_data(org, "mod", str(module.number)))])
+    rows.append(
+        [back_button(texts, org, "pkg"), button(texts("admin.next"), step_data(org, "modok"))]
+    )
+    html = texts("admin.ask_modules", package=escape(package.package.title))
+    return Screen(html, keyboard(*rows, [leave_button(texts, org, draft)]))
+
+
+def calendar_screen(
+    texts: Texts, org: Organisation, draft: Draft, month: date, today: date
+) -> Screen:
+    back = (
+        back_button(texts, org, "mod")
+        if not draft.get("rollout")
+        else leave_button(texts, org, draft)
+    )
+    key = "admin.ask_next_day" if draft.get("started") else "admin.ask_start"
+    return Screen(texts(key), calendar_keyboard(texts, org.id, "s", month, today, back))
+
+
+def weekdays_screen(texts: Texts, org: Organisation, draft: Draft) -> Screen:
+    chosen = set(draft["weekdays"])
+    days = [
+        button(("✅ " if number in chosen else "") + label, step_data(org, "wd", str(number)))
+        for number, label in enumerate(weekday_names(texts))
+    ]
+    rows = [
+        days[:4],
+        days[4:],
+        [back_button(texts, org, "cal"), button(texts("admin.next"), step_data(org, "wdok"))],
+    ]
+    return Screen(texts("admin.ask_weekdays"), keyboard(*rows, [leave_button(texts, org, draft)]))
+
+
+def time_screen(texts: Texts, org: Organisation, draft: Draft) -> Screen:
+    times = [button(t, step_data(org, "time", t.replace(":", ""))) for t in COMMON_TIMES]
+    back = back_button(texts, org, "cal" if draft.get("started") else "wd")
+    rows = [
+        times[:4],
+        times[4:],
+        [button(texts("admin.other_time"), step_data(org, "timetxt"))],
+        [back],
+    ]
+    key = "admin.ask_time_started" if draft.get("started") else "admin.ask_time"
+    return Screen(texts(key), keyboard(*rows, [leave_button(texts, org, draft)]))
+
+
+async def drafted_rollout(
+    uow: UnitOfWork, draft: Draft, org: Organisation, now: datetime, catalogue: Catalogue
+) -> tuple[Group, Rollout, int]:
+    """The group, the rollout as the draft would make it, and its number of steps."""
+    group = await uow.groups.get(draft["group"])
+    if group.org_id != org.id:
+        raise NotFound("the draft's group is not in this organisation")
+    steps = outline(catalogue, draft["package"], tuple(draft["modules"])) or ()
+    start, weekdays = date.fromisoformat(draft["start"]), frozenset(draft["weekdays"])
+    send_time = parse_hhmm(draft["time"])
+    if not draft.get("rollout"):
+        rollout = Rollout(
+            DRAFT_ID,
+            group.id,
+            draft["package"],
+            tuple(draft["modules"]),
+            start,
+            weekdays,
+            send_time,
+        )
+        return group, rollout, len(steps)
+    found = await uow.rollouts.get(draft["rollout"])
+    if found.group_id != group.id:
+        raise NotFound("the draft's rollout is not in its group")
+    _, dates = await admin.step_dates(uow, found, len(steps))
+    moved = admin.moved(
+        found, dates, org.timezone, now, start=start, weekdays=weekdays, send_time=send_time
+    )
+    return group, moved, len(steps)
+
+
+async def preview_html(
+    uow: UnitOfWork,
+    texts: Texts,
+    catalogue: Catalogue,
+    org: Organisation,
+    draft: Draft,
+    now: datetime,
+) -> str:
+    group, rollout, n_steps = await drafted_rollout(uow, draft, org, now, catalogue)
+    plan = await plan_in_group(uow, partial(outline, catalogue), org, group, rollout)
+    if plan is None:
+        raise NotFound(f"package {rollout.package_id} has no such modules")
+    header = texts(
+        "admin.preview_header",
+        package=escape(package_title(catalogue, rollout.package_id)),
+        modules=format_modules(rollout.modules),
+        group=escape(group.name),
+        weekdays=weekdays_label(texts, rollout.weekdays),
+        time=rollout.send_time.strftime("%H:%M"),
+        steps=n_steps,
+    )
+    sent = None
+    if draft.get("rollout"):  # ticked: what went out by the plan as it stands, before the move
+        current = await uow.rollouts.get(draft["rollout"])
+        before = await plan_in_group(uow, partial(outline, catalogue), org, group, current)
+        sent = before.due_index(now) if before else None
+    package = catalogue[rollout.package_id]
+    body = plan_lines(texts, plan, package, sent)
+    return "\n".join([header, *body, "", texts("admin.preview_footer")])
+
+
+def back_to(
+    to: str, texts: Texts, catalogue: Catalogue, org: Organisation, draft: Draft, today: date
+) -> Screen:
+    if to == "mod" and draft.get("package"):
+        return modules_screen(texts, catalogue, org, draft)
+    if to == "cal" and draft.get("modules"):
+        start = parse_day(draft.get("start") or "") or today
+        return calendar_screen(texts, org, draft, start, today)
+    if to == "wd" and draft.get("start") and not draft.get("started"):
+        return weekdays_screen(texts, org, draft)
+    if to == "time" and draft.get("start"):
+        return time_screen(texts, org, draft)
+    return package_screen(texts, catalogue, org, draft)
+
+
+def clock_value(value: str) -> str | None:
+    """ "0830" -> "08:30" when it is a send time the engine accepts."""
+    if len(value) != 4 or not value.isdigit():
+        return None
+    text = f"{value[:2]}:{value[2:]}"
+    try:
+        return text if EARLIEST <= parse_hhmm(text) <= LATEST else None
+    except ValueError:
+        return None
+
+
+def preview_markup(texts: Texts, org: Organisation, draft: Draft) -> InlineKeyboardMarkup:
+    return keyboard(
+        [button(texts("admin.save"), step_data(org, "save"))],
+        [back_button(texts, org, "time"), leave_button(texts, org, draft)],
+    )

@@ -1,0 +1,259 @@
+"""Who is in: invite links for staff and leaders, with an expiry and a number of uses, shown
+as t.me links to share, listed while usable, and revoked with one press."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+
+from aiogram import Bot, F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
+
+from dialogues.admin_access import typing_org
+from dialogues.admin_states import TYPED, TYPING, AdminInput
+from dialogues.admin_views import Screen, button, day_label, keyboard, send, show
+from dialogues.callbacks import AdminGroup
+from dialogues.i18n import Texts
+from domain.calendar import local_date
+from domain.invites import invite_problem
+from domain.model import Group, Invite, Organisation, Role
+from storage.repositories import NotFound
+from storage.services import admin
+from storage.uow import UnitOfWork
+
+ROLES = {"s": Role.STAFF, "l": Role.LEADER}
+EXPIRY_DAYS = (7, 30, 90)
+USES = (1, 10, 50)
+MAX_USES = 10_000
+LISTED_INVITES = 15
+
+
+def _parts(value: str) -> tuple[Role, int, int | None] | None:
+    """ "s.30" or "s.30.10" -> (role, days, uses); days and uses 0 mean none."""
+    role_code, _, rest = value.partition(".")
+    days_text, _, uses_text = rest.partition(".")
+    role = ROLES.get(role_code)
+    if role is None or not days_text.isdigit() or (uses_text and not uses_text.isdigit()):
+        return None
+    days, uses = int(days_text), int(uses_text) if uses_text else None
+    if days > 366 or (uses is not None and uses > MAX_USES):
+        return None
+    return role, days, uses
+
+
+def _back_to_group(texts: Texts, org: Organisation, group: Group) -> InlineKeyboardButton:
+    return button(texts("admin.back"), AdminGroup(do="show", org=org.id, group=group.id).pack())
+
+
+async def ask_expiry(
+    query: CallbackQuery, callback_data: AdminGroup, texts: Texts, org: Organisation, group: Group
+) -> None:
+    role = ROLES.get(callback_data.value, Role.STAFF)
+    code = "l" if role is Role.LEADER else "s"
+    choices = [
+        button(texts("admin.days", count=days), _group(org, group, "invd", f"{code}.{days}"))
+        for days in EXPIRY_DAYS
+    ]
+    never = button(texts("admin.no_expiry"), _group(org, group, "invd", f"{code}.0"))
+    html = texts("admin.ask_expiry", role=texts("role." + role.value), group=escape(group.name))
+    await show(query, Screen(html, keyboard(choices, [never], [_back_to_group(texts, org, group)])))
+
+
+async def ask_uses(
+    query: CallbackQuery, callback_data: AdminGroup, texts: Texts, org: Organisation, group: Group
+) -> None:
+    if _parts(callback_data.value) is None:
+        await query.answer(texts("admin.not_allowed"), show_alert=True)
+        return
+    base = callback_data.value
+    choices = [button(str(n), _group(org, group, "invn", f"{base}.{n}")) for n in USES]
+    rows = [
+        choices,
+        [button(texts("admin.unlimited"), _group(org, group, "invn", f"{base}.0"))],
+        [button(texts("admin.other_number"), _group(org, group, "invt", base))],
+        [_back_to_group(texts, org, group)],
+    ]
+    await show(query, Screen(texts("admin.ask_uses"), keyboard(*rows)))
+
+
+async def _make(
+    uow: UnitOfWork,
+    now: datetime,
+    org: Organisation,
+    group: Group,
+    role: Role,
+    days: int,
+    uses: int | None,
+) -> Invite:
+    return await admin.make_invite(
+        uow,
+        f"{org.slug}/{group.slug}",
+        role,
+        now,
+        max_uses=uses or None,
+        expires_days=days or None,
+    )
+
+
+async def invite_screen(
+    bot: Bot, texts: Texts, org: Organisation, group: Group, invite: Invite
+) -> Screen:
+    html = texts(
+        "admin.invite_made",
+        role=texts("role." + invite.role.value),
+        group=escape(group.name),
+        link=await link(bot, invite),
+        about=about(texts, org, invite),
+    )
+    return Screen(html, keyboard([_back_to_group(texts, org, group)]))
+
+
+async def link(bot: Bot, invite: Invite) -> str:
+    me = await bot.me()
+    return f"https://t.me/{me.username}?start={invite.code}"
+
+
+def about(texts: Texts, org: Organisation, invite: Invite) -> str:
+    uses = "∞" if invite.max_uses is None else str(invite.max_uses)
+    expires = (
+        texts("admin.never")
+        if invite.expires_at is None
+        else day_label(texts, local_date(invite.expires_at, org.timezone))
+    )
+    return texts("admin.invite_about", used=invite.uses, uses=uses, expires=expires)
+
+
+async def invite_chosen(
+    query: CallbackQuery,
+    callback_data: AdminGroup,
+    bot: Bot,
+    uow: UnitOfWork,
+    now: datetime,
+    texts: Texts,
+    org: Organisation,
+    group: Group,
+) -> None:
+    parts = _parts(callback_data.value)
+    if parts is None or parts[2] is None:
+        await query.answer(texts("admin.not_allowed"), show_alert=True)
+        return
+    invite = await _make(uow, now, org, group, *parts)
+    await show(query, await invite_screen(bot, texts, org, group, invite))
+
+
+async def ask_number(
+    query: CallbackQuery,
+    callback_data: AdminGroup,
+    state: FSMContext,
+    texts: Texts,
+    org: Organisation,
+    group: Group,
+) -> None:
+    if _parts(callback_data.value) is None:
+        await query.answer(texts("admin.not_allowed"), show_alert=True)
+        return
+    typing = {"org": org.id, "group": group.id, "invite": callback_data.value}
+    await state.update_data({TYPING: typing})
+    await state.set_state(AdminInput.invite_uses)
+    html = texts("admin.ask_number", limit=MAX_USES)
+    await show(query, Screen(html, keyboard([_back_to_group(texts, org, group)])))
+
+
+async def number_typed(
+    message: Message,
+    state: FSMContext,
+    bot: Bot,
+    uow: UnitOfWork,
+    now: datetime,
+    texts: Texts,
+    admin_ids: frozenset[int],
+) -> None:
+    assert message.from_user is not None
+    org = await typing_org(state, uow, message.from_user.id, admin_ids, TYPING)
+    typing = (await state.get_data()).get(TYPING, {})
+    group = await _typed_group(uow, typing.get("group")) if org is not None else None
+    parts = _parts(str(typing.get("invite", "")))
+    if org is None or group is None or group.org_id != org.id or parts is None:
+        await state.set_state(None)
+        await message.answer(texts("admin.not_allowed"))
+        return
+    text = (message.text or "").strip()
+    if not text.isdigit() or not 1 <= int(text) <= MAX_USES:
+        await message.answer(texts("admin.ask_number", limit=MAX_USES))
+        return
+    await state.set_state(None)
+    await state.update_data({TYPING: {}})
+    invite = await _make(uow, now, org, group, parts[0], parts[1], int(text))
+    await send(message, await invite_screen(bot, texts, org, group, invite))
+
+
+async def _typed_group(uow: UnitOfWork, group_id: object) -> Group | None:
+    if not isinstance(group_id, int):
+        return None
+    try:
+        return await uow.groups.get(group_id)
+    except NotFound:
+        return None
+
+
+async def invites_screen(
+    bot: Bot, uow: UnitOfWork, now: datetime, texts: Texts, org: Organisation, group: Group
+) -> Screen:
+    usable = [i for i in await uow.invites.of_group(group.id) if invite_problem(i, now) is None]
+    usable = usable[-LISTED_INVITES:]
+    lines = [texts("admin.invites" if usable else "admin.no_invites", group=escape(group.name))]
+    rows = []
+    for number, invite in enumerate(usable, start=1):
+        role = texts("role." + invite.role.value)
+        lines += ["", f"{number}. {role}: {await link(bot, invite)}", about(texts, org, invite)]
+        label = texts("admin.revoke", number=number, role=role)
+        rows.append([button(label, _group(org, group, "rev", invite.code))])
+    rows.append([_back_to_group(texts, org, group)])
+    return Screen("\n".join(lines), keyboard(*rows))
+
+
+async def invites_menu(
+    query: CallbackQuery,
+    bot: Bot,
+    uow: UnitOfWork,
+    now: datetime,
+    texts: Texts,
+    org: Organisation,
+    group: Group,
+) -> None:
+    await show(query, await invites_screen(bot, uow, now, texts, org, group))
+
+
+async def revoke(
+    query: CallbackQuery,
+    callback_data: AdminGroup,
+    bot: Bot,
+    uow: UnitOfWork,
+    now: datetime,
+    texts: Texts,
+    org: Organisation,
+    group: Group,
+) -> None:
+    invite = await uow.invites.find(callback_data.value)
+    if invite is None or invite.group_id != group.id:
+        await query.answer(texts("admin.not_allowed"), show_alert=True)
+        return
+    await uow.invites.revoke(invite.code)
+    await show(
+        query, await invites_screen(bot, uow, now, texts, org, group), texts("admin.revoked")
+    )
+
+
+def _group(org: Organisation, group: Group, do: str, value: str = "") -> str:
+    return AdminGroup(do=do, org=org.id, group=group.id, value=value).pack()
+
+
+def register(router: Router) -> None:
+    router.callback_query.register(ask_expiry, AdminGroup.filter(F.do == "inv"))
+    router.callback_query.register(ask_uses, AdminGroup.filter(F.do == "invd"))
+    router.callback_query.register(invite_chosen, AdminGroup.filter(F.do == "invn"))
+    router.callback_query.register(ask_number, AdminGroup.filter(F.do == "invt"))
+    router.message.register(number_typed, AdminInput.invite_uses, TYPED)
+    router.callback_query.register(invites_menu, AdminGroup.filter(F.do == "invites"))
+    router.callback_query.register(revoke, AdminGroup.filter(F.do == "rev"))

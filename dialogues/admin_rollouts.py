@@ -1,0 +1,146 @@
+"""A running rollout: what went out and what comes next, pause, resume, cancel, and its whole
+plan as it stands (with breaks, pauses and the queue behind earlier rollouts)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import partial
+from html import escape
+
+from aiogram import Bot, F, Router
+from aiogram.types import CallbackQuery, InlineKeyboardButton
+
+from content.loader import Catalogue
+from content.outline import outline
+from dialogues.admin_preview import plan_in_group, plan_lines
+from dialogues.admin_screens import group_screen, package_title, rollout_screen
+from dialogues.admin_views import Screen, button, keyboard, show, show_long
+from dialogues.callbacks import AdminRollout
+from dialogues.i18n import Texts
+from domain.model import Group, Organisation, Rollout
+from storage.services import admin
+from storage.services.plans import format_modules
+from storage.uow import UnitOfWork
+
+
+def _n_steps(catalogue: Catalogue, rollout: Rollout) -> int:
+    return len(outline(catalogue, rollout.package_id, rollout.modules) or ())
+
+
+def _button(label: str, org: Organisation, rollout: Rollout, do: str) -> list[InlineKeyboardButton]:
+    return [button(label, AdminRollout(do=do, org=org.id, rollout=rollout.id).pack())]
+
+
+async def rollout_menu(
+    query: CallbackQuery,
+    uow: UnitOfWork,
+    now: datetime,
+    texts: Texts,
+    catalogue: Catalogue,
+    org: Organisation,
+    group: Group,
+    rollout: Rollout,
+) -> None:
+    await show(query, await rollout_screen(uow, texts, catalogue, org, group, rollout, now))
+
+
+async def pause(
+    query: CallbackQuery,
+    uow: UnitOfWork,
+    now: datetime,
+    texts: Texts,
+    catalogue: Catalogue,
+    org: Organisation,
+    group: Group,
+    rollout: Rollout,
+) -> None:
+    try:
+        await admin.pause_rollout(uow, rollout, _n_steps(catalogue, rollout), now)
+    except admin.AdminError:
+        await query.answer(texts("admin.move_refused"), show_alert=True)
+        return
+    paused = await uow.rollouts.get(rollout.id)
+    screen = await rollout_screen(uow, texts, catalogue, org, group, paused, now)
+    await show(query, screen, texts("admin.paused"))
+
+
+async def resume(
+    query: CallbackQuery,
+    uow: UnitOfWork,
+    now: datetime,
+    texts: Texts,
+    catalogue: Catalogue,
+    org: Organisation,
+    group: Group,
+    rollout: Rollout,
+) -> None:
+    await admin.resume_rollout(uow, rollout, now)
+    resumed = await uow.rollouts.get(rollout.id)
+    screen = await rollout_screen(uow, texts, catalogue, org, group, resumed, now)
+    await show(query, screen, texts("admin.resumed"))
+
+
+async def ask_cancel(
+    query: CallbackQuery, texts: Texts, catalogue: Catalogue, org: Organisation, rollout: Rollout
+) -> None:
+    html = texts(
+        "admin.confirm_cancel",
+        package=escape(package_title(catalogue, rollout.package_id)),
+        modules=format_modules(rollout.modules),
+    )
+    rows = [
+        _button(texts("admin.confirm_cancel_yes"), org, rollout, "cancelok"),
+        _button(texts("admin.confirm_cancel_no"), org, rollout, "show"),
+    ]
+    await show(query, Screen(html, keyboard(*rows)))
+
+
+async def cancel(
+    query: CallbackQuery,
+    uow: UnitOfWork,
+    now: datetime,
+    texts: Texts,
+    catalogue: Catalogue,
+    org: Organisation,
+    group: Group,
+    rollout: Rollout,
+) -> None:
+    await admin.cancel_rollout(uow, rollout)
+    screen = await group_screen(uow, texts, catalogue, org, group, now)
+    await show(query, screen, texts("admin.cancelled_rollout"))
+
+
+async def whole_plan(
+    query: CallbackQuery,
+    bot: Bot,
+    uow: UnitOfWork,
+    now: datetime,
+    texts: Texts,
+    catalogue: Catalogue,
+    org: Organisation,
+    group: Group,
+    rollout: Rollout,
+) -> None:
+    plan = await plan_in_group(uow, partial(outline, catalogue), org, group, rollout)
+    package = catalogue.get(rollout.package_id)
+    if plan is None or package is None:
+        await query.answer(texts("admin.move_refused"), show_alert=True)
+        return
+    header = texts(
+        "admin.plan_header",
+        package=escape(package.package.title),
+        modules=format_modules(rollout.modules),
+        group=escape(group.name),
+    )
+    lines = plan_lines(texts, plan, package, plan.due_index(now))
+    markup = keyboard(_button(texts("admin.back"), org, rollout, "show"))
+    await show_long(query, bot, "\n".join([header, *lines]), markup)
+
+
+def register(router: Router) -> None:
+    router.callback_query.register(rollout_menu, AdminRollout.filter(F.do == "show"))
+    router.callback_query.register(pause, AdminRollout.filter(F.do == "pause"))
+    router.callback_query.register(resume, AdminRollout.filter(F.do == "resume"))
+    router.callback_query.register(ask_cancel, AdminRollout.filter(F.do == "cancel"))
+    router.callback_query.register(cancel, AdminRollout.filter(F.do == "cancelok"))
+    router.callback_query.register(whole_plan, AdminRollout.filter(F.do == "plan"))

@@ -1,0 +1,141 @@
+"""Answering the day's step: a button for scale and choice, a reply for text; catching up."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from aiogram import Bot, F, Router
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from dialogues.callbacks import AnswerButton, CatchUpButton
+from dialogues.i18n import Texts
+from dialogues.journey import Journey, StepInContext
+from domain.model import Member, QuestionKind
+from storage.services.answering import Answered, Outcome, answer, open_steps, step_for
+from storage.uow import UnitOfWork
+
+SCALE_DIGITS = {"1", "2", "3", "4", "5"}
+
+
+async def pressed_answer(
+    query: CallbackQuery,
+    callback_data: AnswerButton,
+    uow: UnitOfWork,
+    now: datetime,
+    member: Member | None,
+    texts: Texts,
+    journey: Journey,
+) -> None:
+    delivery = await step_for(uow, member.id, callback_data.delivery) if member else None
+    found = await journey.context(uow, delivery) if delivery else None
+    if member is None or found is None:
+        await query.answer(texts("answer.not_yours"), show_alert=True)
+        return
+    question = found.step.question
+    result = await answer(
+        uow,
+        member.id,
+        found.delivery,
+        question.kind,
+        callback_data.value,
+        now,
+        options=len(question.options or ()),
+    )
+    await query.answer(texts(f"answer.{result.outcome.value}"))
+    if result.outcome in (Outcome.STORED, Outcome.ALREADY, Outcome.CLOSED) and query.message:
+        label = (
+            _chosen_label(found, callback_data.value) if result.outcome is Outcome.STORED else None
+        )
+        await _close_buttons(query, texts, label)
+
+
+async def replied_in_text(
+    message: Message,
+    uow: UnitOfWork,
+    now: datetime,
+    member: Member | None,
+    texts: Texts,
+    journey: Journey,
+) -> None:
+    found = await _question_for(message, uow, now, member, journey)
+    if member is None or found is None:
+        await message.answer(texts("fallback.no_question" if member else "start.no_invite"))
+        return
+    kind, text = found.step.question.kind, (message.text or "").strip()
+    value: int | str = int(text) if kind is QuestionKind.SCALE and text in SCALE_DIGITS else text
+    result = await answer(uow, member.id, found.delivery, kind, value, now)  # closed weeks first
+    await message.answer(_reply_to_text(result, kind, texts))
+
+
+async def pressed_catch_up(
+    query: CallbackQuery,
+    bot: Bot,
+    uow: UnitOfWork,
+    now: datetime,
+    member: Member | None,
+    texts: Texts,
+    journey: Journey,
+) -> None:
+    missed = await journey.missed(uow, member.id, now) if member else []
+    if member is None or not missed:
+        await query.answer(texts("catch_up.none"))
+        return
+    await query.answer()
+    plan, index = missed[0]
+    await journey.send_step(
+        uow, bot, member.id, member.telegram_id, plan, index, texts, now, missed=len(missed) - 1
+    )
+
+
+async def _question_for(
+    message: Message, uow: UnitOfWork, now: datetime, member: Member | None, journey: Journey
+) -> StepInContext | None:
+    """The step a text answers: the one replied to, else the newest open one that asks."""
+    if member is None:
+        return None
+    if message.reply_to_message is not None:
+        delivery = await uow.deliveries.by_message(
+            message.chat.id, message.reply_to_message.message_id
+        )
+        if delivery is not None and delivery.member_id == member.id:
+            return await journey.context(uow, delivery)
+    for delivery in await open_steps(uow, member.id, now):
+        found = await journey.context(uow, delivery)
+        if found is not None and found.step.question.kind is not QuestionKind.NONE:
+            return found
+    return None
+
+
+def _reply_to_text(result: Answered, kind: QuestionKind, texts: Texts) -> str:
+    if result.outcome is Outcome.INVALID:
+        return texts("answer.use_buttons" if kind is not QuestionKind.TEXT else "answer.invalid")
+    reply = texts(f"answer.{result.outcome.value}")
+    if result.masked:
+        reply += "\n\n" + texts("answer.masked")
+    return reply
+
+
+def _chosen_label(found: StepInContext, value: int) -> str:
+    options = found.step.question.options
+    if found.step.question.kind is QuestionKind.CHOICE and options and 0 <= value < len(options):
+        return options[value]
+    return str(value)
+
+
+async def _close_buttons(query: CallbackQuery, texts: Texts, label: str | None) -> None:
+    """Swaps the answer buttons for one line saying it is done, so nobody presses twice."""
+    text = texts("answer.button_done", value=label) if label else texts("answer.button_closed")
+    keyboard = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text=text, callback_data="noop")]]
+    )
+    message = query.message
+    if message is not None and hasattr(message, "edit_reply_markup"):
+        await message.edit_reply_markup(reply_markup=keyboard)
+
+
+def make_router() -> Router:
+    router = Router(name="daily_step")
+    router.callback_query.register(pressed_answer, AnswerButton.filter())
+    router.message.register(replied_in_text, F.text & ~F.text.startswith("/"))
+    router.callback_query.register(pressed_catch_up, CatchUpButton.filter())
+    return router

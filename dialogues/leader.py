@@ -1,0 +1,203 @@
+"""Leaders: /summary (this week so far, or `last`, or an earlier week), /export, /note and
+/linkchat. A leader sees only groups they lead; every group id from a button is checked."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from html import escape
+from typing import Protocol
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from dialogues.callbacks import WeekButton
+from dialogues.i18n import Texts
+from dialogues.outgoing import DocumentPart, Part, PhotoPart, TextPart
+from domain.model import Group, Member, Role
+from storage.uow import UnitOfWork
+
+NOTE_MAX = 1500
+
+
+class SummaryViews(Protocol):
+    """What the application's summary service offers the leader dialogue."""
+
+    async def week_parts(
+        self, uow: UnitOfWork, group: Group, week: date, texts: Texts
+    ) -> list[Part] | None: ...
+
+    async def so_far(self, uow: UnitOfWork, group: Group, now: datetime, texts: Texts) -> str: ...
+
+    async def closed_weeks(self, uow: UnitOfWork, group_id: int) -> list[date]: ...
+
+    async def export(
+        self, uow: UnitOfWork, group: Group, texts: Texts
+    ) -> tuple[bytes, bytes] | None: ...
+
+    async def send_note(self, uow: UnitOfWork, group: Group, text: str, now: datetime) -> int: ...
+
+
+async def led_groups(uow: UnitOfWork, member: Member | None) -> list[Group]:
+    if member is None:
+        return []
+    ids = [m.group_id for m in await uow.members.memberships(member.id) if m.role is Role.LEADER]
+    return await uow.groups.many(ids) if ids else []
+
+
+async def summary(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    uow: UnitOfWork,
+    now: datetime,
+    member: Member | None,
+    texts: Texts,
+    summaries: SummaryViews,
+) -> None:
+    groups = await led_groups(uow, member)
+    if not groups:
+        await message.answer(texts("leader.not_leader"))
+        return
+    for group in groups:
+        if (command.args or "").strip().lower() in ("last", "forrige", "siste"):
+            weeks = await summaries.closed_weeks(uow, group.id)
+            parts = await summaries.week_parts(uow, group, weeks[-1], texts) if weeks else None
+            await send_parts(bot, message.chat.id, parts or [TextPart(texts("leader.no_weeks"))])
+        else:
+            text = await summaries.so_far(uow, group, now, texts)
+            await message.answer(text, reply_markup=await _week_picker(uow, group, summaries))
+
+
+async def earlier_week(
+    query: CallbackQuery,
+    callback_data: WeekButton,
+    bot: Bot,
+    uow: UnitOfWork,
+    member: Member | None,
+    texts: Texts,
+    summaries: SummaryViews,
+) -> None:
+    group = next((g for g in await led_groups(uow, member) if g.id == callback_data.group), None)
+    week = _monday(callback_data.week)
+    if group is None or week is None or query.message is None:
+        await query.answer(texts("leader.not_yours"), show_alert=True)
+        return
+    await query.answer()
+    parts = await summaries.week_parts(uow, group, week, texts)
+    await send_parts(bot, query.message.chat.id, parts or [TextPart(texts("leader.no_weeks"))])
+
+
+async def export(
+    message: Message,
+    uow: UnitOfWork,
+    member: Member | None,
+    texts: Texts,
+    summaries: SummaryViews,
+) -> None:
+    groups = await led_groups(uow, member)
+    if not groups:
+        await message.answer(texts("leader.not_leader"))
+        return
+    for group in groups:
+        files = await summaries.export(uow, group, texts)
+        if files is None:
+            await message.answer(texts("leader.no_weeks"))
+            continue
+        csv_data, markdown = files
+        await message.answer_document(BufferedInputFile(csv_data, f"refleks-{group.slug}.csv"))
+        await message.answer_document(
+            BufferedInputFile(markdown, f"refleks-{group.slug}.md"),
+            caption=texts("leader.export_caption", group=escape(group.name)),
+        )
+
+
+async def note(
+    message: Message,
+    command: CommandObject,
+    uow: UnitOfWork,
+    now: datetime,
+    member: Member | None,
+    texts: Texts,
+    summaries: SummaryViews,
+) -> None:
+    groups = await led_groups(uow, member)
+    text = (command.args or "").strip()
+    if not groups:
+        await message.answer(texts("leader.not_leader"))
+    elif not text:
+        await message.answer(texts("leader.note_usage"))
+    elif len(text) > NOTE_MAX:
+        await message.answer(texts("leader.note_too_long", limit=NOTE_MAX))
+    else:
+        owed = sum([await summaries.send_note(uow, g, escape(text), now) for g in groups])
+        await message.answer(texts("leader.note_queued", count=owed))
+
+
+async def link_chat(message: Message, uow: UnitOfWork, member: Member | None, texts: Texts) -> None:
+    groups = await led_groups(uow, member)
+    if message.chat.type == "private":
+        await message.answer(texts("leader.link_howto"))
+    elif len(groups) != 1:
+        await message.answer(texts("leader.link_one_group" if groups else "leader.not_leader"))
+    else:
+        await uow.groups.link_chat(groups[0].id, message.chat.id)
+        await message.answer(texts("leader.linked", group=escape(groups[0].name)))
+
+
+async def unlink_chat(
+    message: Message, uow: UnitOfWork, member: Member | None, texts: Texts
+) -> None:
+    for group in await led_groups(uow, member):
+        if group.linked_chat_id == message.chat.id:
+            await uow.groups.link_chat(group.id, None)
+    await message.answer(texts("leader.unlinked"))
+
+
+async def send_parts(bot: Bot, chat_id: int, parts: list[Part]) -> None:
+    for part in parts:
+        if isinstance(part, PhotoPart):
+            await bot.send_photo(
+                chat_id, BufferedInputFile(part.png, part.filename), caption=part.caption or None
+            )
+        elif isinstance(part, DocumentPart):
+            await bot.send_document(
+                chat_id, BufferedInputFile(part.data, part.filename), caption=part.caption or None
+            )
+        else:
+            await bot.send_message(chat_id, part.html, reply_markup=part.keyboard)
+
+
+def _monday(text: str) -> date | None:
+    """The week a button names, or None for anything a real button would not carry."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return None
+    return day if day.weekday() == 0 else None
+
+
+async def _week_picker(
+    uow: UnitOfWork, group: Group, summaries: SummaryViews
+) -> InlineKeyboardMarkup | None:
+    weeks = (await summaries.closed_weeks(uow, group.id))[-8:]
+    if not weeks:
+        return None
+    builder = InlineKeyboardBuilder()
+    for week in weeks:
+        label = f"{group.name[:20]} · {week.isocalendar().week}"
+        builder.button(text=label, callback_data=WeekButton(group=group.id, week=week.isoformat()))
+    builder.adjust(4)
+    return builder.as_markup()
+
+
+def make_router() -> Router:
+    router = Router(name="leader")
+    router.message.register(summary, Command("summary", "oppsummering"), F.chat.type == "private")
+    router.callback_query.register(earlier_week, WeekButton.filter())
+    router.message.register(export, Command("export"), F.chat.type == "private")
+    router.message.register(note, Command("note"), F.chat.type == "private")
+    router.message.register(link_chat, Command("linkchat"))
+    router.message.register(unlink_chat, Command("unlinkchat"))
+    return router

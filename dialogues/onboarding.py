@@ -1,0 +1,55 @@
+"""Joining: `/start CODE` from an invite link, and `/start` alone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+
+from aiogram import Router
+from aiogram.filters import CommandObject, CommandStart
+from aiogram.types import Message
+
+from dialogues.i18n import Texts, pick_language
+from domain.invites import InviteProblem
+from domain.model import Member, Role
+from storage.services.joining import join
+from storage.uow import UnitOfWork
+
+
+async def start_with_invite(
+    message: Message,
+    command: CommandObject,
+    uow: UnitOfWork,
+    now: datetime,
+    texts: Texts,
+    threshold: int,
+) -> None:
+    user = message.from_user
+    assert user is not None
+    language = pick_language(None, user.language_code)
+    joined = await join(
+        uow, command.args or "", user.id, now, language=language, display_name=user.full_name
+    )
+    if isinstance(joined, InviteProblem):
+        await message.answer(texts(f"join.{joined.value}"))
+        return
+    texts = Texts(joined.member.language or language)
+    key = "join.welcome_leader" if joined.role is Role.LEADER else "join.welcome"
+    if not joined.new:
+        key = "join.already"
+    await message.answer(
+        texts(key, group=escape(joined.group.name), org=escape(joined.organisation.name))
+    )
+    if joined.new:
+        await message.answer(texts("privacy.body", threshold=threshold))
+
+
+async def start_without_invite(message: Message, member: Member | None, texts: Texts) -> None:
+    await message.answer(texts("start.member" if member else "start.no_invite"))
+
+
+def make_router() -> Router:
+    router = Router(name="onboarding")
+    router.message.register(start_with_invite, CommandStart(deep_link=True))
+    router.message.register(start_without_invite, CommandStart())
+    return router

@@ -1,0 +1,106 @@
+"""Steps, reminders and kick-offs as messages (Telegram HTML), in the member's language."""
+
+from __future__ import annotations
+
+from html import escape
+
+from content.loader import localized
+from content.schema import Module, Package, Step
+from dialogues.i18n import Texts
+from dialogues.keyboards import answer_keyboard, with_catch_up
+from dialogues.outgoing import Part, TextPart
+from domain.model import QuestionKind
+
+
+def step_message(
+    package: Package,
+    module: Module,
+    step: Step,
+    texts: Texts,
+    delivery_id: int,
+    *,
+    position: tuple[int, int],
+    missed: int = 0,
+    again: bool = False,
+) -> list[Part]:
+    """A day's step: title, body, the try-this task, the link, the question and its buttons."""
+    text = localized(step, texts.language)
+    number, total = position
+    lines = [
+        texts(
+            "step.header",
+            module=module.number,
+            title=escape(module.title),
+            number=number,
+            total=total,
+        ),
+        f"<b>{text.title}</b>",
+        "",
+        text.body,
+    ]
+    if text.practice:
+        lines += ["", texts("step.practice", task=text.practice)]
+    if step.link:
+        lines += ["", texts("step.link", url=escape(str(step.link), quote=True))]
+    kind = step.question.kind
+    if kind is not QuestionKind.NONE and text.prompt:
+        lines += [
+            "",
+            texts("step.question", prompt=text.prompt),
+            _hint(kind, text.scale_labels, texts),
+        ]
+    if again:
+        lines.insert(0, texts("step.again"))
+    keyboard = with_catch_up(answer_keyboard(kind, text, delivery_id), texts, missed, delivery_id)
+    return [TextPart("\n".join(lines), keyboard, anchor=True)]
+
+
+def _hint(kind: QuestionKind, labels: tuple[str, ...], texts: Texts) -> str:
+    if kind is QuestionKind.SCALE:
+        return texts("step.hint_scale", low=escape(labels[0]), high=escape(labels[1]))
+    if kind is QuestionKind.CHOICE:
+        return texts("step.hint_choice")
+    return texts("step.hint_text")
+
+
+def reminder_message(step: Step, texts: Texts, delivery_id: int) -> list[Part]:
+    text = localized(step, texts.language)
+    kind = step.question.kind
+    lines = [texts("reminder.body", title=text.title)]
+    if text.prompt:
+        lines += [
+            "",
+            texts("step.question", prompt=text.prompt),
+            _hint(kind, text.scale_labels, texts),
+        ]
+    return [TextPart("\n".join(lines), answer_keyboard(kind, text, delivery_id), anchor=True)]
+
+
+def kickoff_message(package: Package, module: Module, texts: Texts, group_name: str) -> list[Part]:
+    """A module's leader support, sent to leaders before the module's first step."""
+    support = module.leader_support
+    questions = "\n".join(f"• {escape(q)}" for q in support.discussion_questions)
+    plan = "\n".join(
+        f"• {item.minutes} min: {escape(item.activity)}" for item in support.meeting_plan
+    )
+    body = "\n".join(
+        [
+            texts(
+                "kickoff.header",
+                module=module.number,
+                title=escape(module.title),
+                group=escape(group_name),
+            ),
+            "",
+            escape(support.intro),
+            "",
+            texts("kickoff.prepare", text=escape(support.prepare)),
+            "",
+            texts("kickoff.questions"),
+            questions,
+            "",
+            texts("kickoff.plan"),
+            plan,
+        ]
+    )
+    return [TextPart(body)]

@@ -1,0 +1,20 @@
+"""Every router, built afresh for each dispatcher (a router attaches to one parent only), in the
+order they are asked: specific journeys first, the fallback last."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from dialogues import admin, daily_step, fallback, leader, onboarding, staff
+
+
+def all_routers() -> list[Router]:
+    return [
+        fallback.make_error_router(),
+        onboarding.make_router(),
+        admin.make_router(),  # before daily_step: an admin's typed answers are not step answers
+        staff.make_router(),
+        leader.make_router(),
+        daily_step.make_router(),
+        fallback.make_router(),
+    ]

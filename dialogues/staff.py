@@ -1,0 +1,301 @@
+"""Staff commands: today, progress, pause, resume, time, language, privacy, mydata, forget, help."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+from html import escape
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, Message
+
+from dialogues.callbacks import ForgetButton, LanguageButton
+from dialogues.i18n import Texts
+from dialogues.journey import Journey
+from dialogues.keyboards import LANGUAGE_NAMES, forget_keyboard, language_keyboard
+from dialogues.render import step_message
+from domain.model import LANGUAGES, Member, Role
+from storage.services.answering import open_steps
+from storage.uow import UnitOfWork
+
+
+async def today(
+    message: Message,
+    bot: Bot,
+    uow: UnitOfWork,
+    now: datetime,
+    member: Member | None,
+    texts: Texts,
+    journey: Journey,
+) -> None:
+    if member is None:
+        await message.answer(texts("start.no_invite"))
+        return
+    for delivery in await open_steps(uow, member.id, now):
+        found = await journey.context(uow, delivery)
+        if found is not None:
+            parts = step_message(
+                found.package,
+                found.module,
+                found.step,
+                texts,
+                delivery.id,
+                position=found.plan.module_span(found.index),
+                again=True,
+            )
+            await message.answer(parts[0].html, reply_markup=parts[0].keyboard)  # type: ignore[union-attr]
+            return
+    missed = await journey.missed(uow, member.id, now)
+    if missed:
+        plan, index = missed[-1]
+        await journey.send_step(uow, bot, member.id, message.chat.id, plan, index, texts, now)
+        return
+    await message.answer(texts("today.nothing"))
+
+
+async def progress(
+    message: Message,
+    uow: UnitOfWork,
+    now: datetime,
+    member: Member | None,
+    texts: Texts,
+    journey: Journey,
+) -> None:
+    plans = await journey.plans_of(uow, member.id) if member else []
+    if member is None or not plans:
+        await message.answer(texts("progress.none"))
+        return
+    answered = await uow.participation.answered_steps(member.id)
+    lines = []
+    for plan in plans:
+        due = plan.due_index(now)
+        package = journey.catalogue[plan.rollout.package_id]
+        mine = sum(1 for ref in plan.steps if (plan.rollout.id, ref.step_id) in answered)
+        if due is None:
+            first = plan.dates[0] if plan.dates else None
+            lines.append(
+                texts(
+                    "progress.not_started",
+                    package=escape(package.package.title),
+                    group=escape(plan.group.name),
+                    date=_day(first),
+                )
+            )
+            continue
+        module = package.module(plan.steps[due].module)
+        position, size = plan.module_span(due)
+        upcoming = next((d for d in plan.dates[due + 1 :] if d is not None), None)
+        lines.append(
+            texts(
+                "progress.line",
+                group=escape(plan.group.name),
+                module=module.number,
+                title=escape(module.title),
+                position=position,
+                size=size,
+                answered=mine,
+                sent=due + 1,
+                next=_day(upcoming),
+            )
+        )
+    paused = ""
+    if member.paused:
+        until = member.paused_until
+        paused = (
+            texts("progress.paused", until=_day(until)) if until else texts("progress.paused_open")
+        )
+    await message.answer("\n\n".join(lines) + (f"\n\n{paused}" if paused else ""))
+
+
+async def pause(
+    message: Message,
+    command: CommandObject,
+    uow: UnitOfWork,
+    now: datetime,
+    member: Member | None,
+    texts: Texts,
+) -> None:
+    if member is None:
+        await message.answer(texts("start.no_invite"))
+        return
+    until = _parse_day(command.args or "") if command.args else None
+    if command.args and (until is None or until <= now.date()):
+        await message.answer(texts("pause.bad_date"))
+        return
+    await uow.members.pause(member.id, until)
+    await message.answer(texts("pause.until", date=_day(until)) if until else texts("pause.done"))
+
+
+async def resume(message: Message, uow: UnitOfWork, member: Member | None, texts: Texts) -> None:
+    if member is None:
+        await message.answer(texts("start.no_invite"))
+        return
+    await uow.members.resume(member.id)
+    await message.answer(texts("resume.done" if member.paused else "resume.not_paused"))
+
+
+async def own_time(
+    message: Message, command: CommandObject, uow: UnitOfWork, member: Member | None, texts: Texts
+) -> None:
+    if member is None:
+        await message.answer(texts("start.no_invite"))
+        return
+    arg = (command.args or "").strip().lower()
+    if arg in ("reset", "standard", "default"):
+        await uow.members.set_send_time(member.id, None)
+        await message.answer(texts("time.reset"))
+        return
+    chosen = _parse_time(arg)
+    if chosen is None or not time(7) <= chosen <= time(21):
+        current = (
+            member.send_time.strftime("%H:%M") if member.send_time else texts("time.group_default")
+        )
+        await message.answer(texts("time.usage", current=current))
+        return
+    await uow.members.set_send_time(member.id, chosen)
+    await message.answer(texts("time.set", time=chosen.strftime("%H:%M")))
+
+
+async def language(message: Message, texts: Texts) -> None:
+    await message.answer(texts("language.choose"), reply_markup=language_keyboard())
+
+
+async def language_chosen(
+    query: CallbackQuery,
+    callback_data: LanguageButton,
+    uow: UnitOfWork,
+    member: Member | None,
+    texts: Texts,
+) -> None:
+    if member is not None:
+        await uow.members.set_language(member.id, callback_data.code)
+    chosen = Texts(callback_data.code)
+    await query.answer(chosen("language.set"))
+    if query.message is not None:
+        await query.message.answer(chosen("language.set") + "\n\n" + chosen("help.staff"))
+
+
+async def privacy(message: Message, texts: Texts, threshold: int, retention_weeks: int) -> None:
+    await message.answer(texts("privacy.full", threshold=threshold, weeks=retention_weeks))
+
+
+async def my_data(
+    message: Message, uow: UnitOfWork, member: Member | None, texts: Texts, journey: Journey
+) -> None:
+    if member is None:
+        await message.answer(texts("mydata.nothing"))
+        return
+    groups = []
+    for membership in await uow.members.memberships(member.id):
+        group = await uow.groups.get(membership.group_id)
+        groups.append(f"• {escape(group.name)} ({texts('role.' + membership.role.value)})")
+    answered = await uow.participation.of_member(member.id)
+    steps = "; ".join(f"{escape(journey.title_of(step))} ({day:%d.%m})" for step, day in answered)
+    await message.answer(
+        texts(
+            "mydata.body",
+            telegram_id=member.telegram_id,
+            language=LANGUAGE_NAMES.get(member.language or "nb", "Bokmål"),
+            time=member.send_time.strftime("%H:%M")
+            if member.send_time
+            else texts("time.group_default"),
+            paused=texts("yes") if member.paused else texts("no"),
+            groups="\n".join(groups) or "–",
+            name=escape(member.display_name or "–"),
+            received=len(await uow.deliveries.of_member(member.id)),
+            answered=steps or "–",
+        )
+    )
+
+
+async def forget(message: Message, member: Member | None, texts: Texts) -> None:
+    if member is None:
+        await message.answer(texts("mydata.nothing"))
+        return
+    await message.answer(texts("forget.confirm"), reply_markup=forget_keyboard(texts))
+
+
+async def forget_chosen(
+    query: CallbackQuery,
+    callback_data: ForgetButton,
+    uow: UnitOfWork,
+    member: Member | None,
+    texts: Texts,
+) -> None:
+    if callback_data.confirm and member is not None:
+        await uow.members.forget(member.id)
+        await uow.commit()
+        await query.answer()
+        done = texts("forget.done")
+    else:
+        await query.answer()
+        done = texts("forget.kept")
+    if query.message is not None and hasattr(query.message, "edit_text"):
+        await query.message.edit_text(done)
+
+
+async def help_command(
+    message: Message,
+    uow: UnitOfWork,
+    member: Member | None,
+    texts: Texts,
+    admin_ids: frozenset[int],
+) -> None:
+    user = message.from_user
+    is_admin = user is not None and (
+        user.id in admin_ids or bool(await uow.orgs.administered_by(user.id))
+    )
+    if member is None and not is_admin:
+        await message.answer(texts("start.no_invite"))
+        return
+    roles = {m.role for m in await uow.members.memberships(member.id)} if member else set()
+    text = texts("help.staff")
+    if Role.LEADER in roles:
+        text += "\n\n" + texts("help.leader")
+    if is_admin:
+        text += "\n\n" + texts("help.admin")
+    await message.answer(text)
+
+
+def _day(day: date | None) -> str:
+    return day.strftime("%d.%m.%Y") if day else "–"
+
+
+def _parse_day(text: str) -> date | None:
+    text = text.strip()
+    for pattern in (r"^(\d{4})-(\d{2})-(\d{2})$", r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$"):
+        found = re.match(pattern, text)
+        if found:
+            a, b, c = (int(x) for x in found.groups())
+            try:
+                return date(a, b, c) if a > 31 else date(c, b, a)
+            except ValueError:
+                return None
+    return None
+
+
+def _parse_time(text: str) -> time | None:
+    found = re.match(r"^(\d{1,2})[:.](\d{2})$", text)
+    if not found:
+        return None
+    hour, minute = int(found.group(1)), int(found.group(2))
+    return time(hour, minute) if hour < 24 and minute < 60 else None
+
+
+def make_router() -> Router:
+    router = Router(name="staff")
+    router.message.filter(F.chat.type == "private")
+    router.message.register(today, Command("today"))
+    router.message.register(progress, Command("progress"))
+    router.message.register(pause, Command("pause"))
+    router.message.register(resume, Command("resume"))
+    router.message.register(own_time, Command("time"))
+    router.message.register(language, Command("language"))
+    router.callback_query.register(language_chosen, LanguageButton.filter(F.code.in_(LANGUAGES)))
+    router.message.register(privacy, Command("privacy"))
+    router.message.register(my_data, Command("mydata"))
+    router.message.register(forget, Command("forget"))
+    router.callback_query.register(forget_chosen, ForgetButton.filter())
+    router.message.register(help_command, Command("help"))
+    return router
