@@ -1,0 +1,357 @@
+"""`refleks admin ...`: scriptable administration. Output is plain lines; errors are one line
+on stderr with exit status 2. Nothing here imports aiogram."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import urllib.request
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.config import Settings, load_settings
+from domain.model import OrgKind, Role
+from storage.services import admin, plans
+from storage.uow import UnitOfWork, UnitOfWorkFactory
+
+Action = Callable[[UnitOfWork, argparse.Namespace, Settings], Awaitable[list[str]]]
+
+
+def add_admin_commands(commands: Any) -> None:
+    from bot.cli import Parser, parse_date
+    from domain.schedule_text import parse_hhmm, parse_modules, parse_weekdays
+
+    def typed(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+        def convert(text: str) -> Any:
+            try:
+                return parse(text)
+            except ValueError as error:
+                raise argparse.ArgumentTypeError(str(error)) from None
+
+        return convert
+
+    top = commands.add_parser("admin", help="organisations, groups, invites, rollouts")
+    area = top.add_subparsers(dest="area", required=True, parser_class=Parser)
+
+    org = area.add_parser("org", help="organisations").add_subparsers(
+        dest="action", required=True, parser_class=Parser
+    )
+    org_add = org.add_parser("add", help="create or update an organisation")
+    org_add.add_argument("slug")
+    org_add.add_argument("--name", required=True)
+    org_add.add_argument("--kind", required=True, choices=[k.value for k in OrgKind])
+    org_add.add_argument("--timezone", default=None, help="default: TIMEZONE (Europe/Oslo)")
+    org_admin = org.add_parser("admin", help="let a Telegram user administer the organisation")
+    org_admin.add_argument("slug")
+    org_admin.add_argument("telegram_id", type=int)
+
+    group = area.add_parser("group", help="staff groups").add_subparsers(
+        dest="action", required=True, parser_class=Parser
+    )
+    group_add = group.add_parser("add", help="create or rename a group")
+    group_add.add_argument("path", metavar="ORG/GROUP")
+    group_add.add_argument("--name", required=True)
+
+    invite = area.add_parser("invite", help="make an invite link (last line: the link)")
+    invite.set_defaults(action="make")
+    invite.add_argument("path", metavar="ORG/GROUP")
+    invite.add_argument("--role", required=True, choices=[r.value for r in Role])
+    invite.add_argument("--max-uses", type=int)
+    invite.add_argument("--expires-days", type=int)
+
+    rollout = area.add_parser("rollout", help="module rollouts").add_subparsers(
+        dest="action", required=True, parser_class=Parser
+    )
+    rollout_add = rollout.add_parser("add", help="schedule modules of a package for a group")
+    rollout_add.add_argument("path", metavar="ORG/GROUP")
+    rollout_add.add_argument("--package", required=True)
+    rollout_add.add_argument("--modules", required=True, type=typed(parse_modules))
+    rollout_add.add_argument("--start", required=True, type=parse_date)
+    rollout_add.add_argument("--at", default=parse_hhmm("08:00"), type=typed(parse_hhmm))
+    rollout_add.add_argument(
+        "--weekdays", default=parse_weekdays("mon-fri"), type=typed(parse_weekdays)
+    )
+    rollout_list = rollout.add_parser("list", help="rollouts, with their next step")
+    rollout_list.add_argument("scope", nargs="?", metavar="ORG[/GROUP]")
+    for name in ("pause", "resume", "cancel"):
+        action = rollout.add_parser(name, help=f"{name} a rollout")
+        action.add_argument("rollout_id", type=int)
+
+    add_break_and_plan_commands(area, parse_date)
+
+    status = area.add_parser("status", help="organisations, groups, members and rollouts")
+    status.set_defaults(action="show")
+    status.add_argument("org", nargs="?")
+
+
+def add_break_and_plan_commands(area: Any, parse_date: Callable[[str], Any]) -> None:
+    from bot.cli import Parser
+
+    closed = area.add_parser("break", help="an organisation's breaks: they shift the plan")
+    breaks = closed.add_subparsers(dest="action", required=True, parser_class=Parser)
+    break_add = breaks.add_parser("add", help="add a break, or rename/move the end of one")
+    break_add.add_argument("org", metavar="ORG")
+    break_add.add_argument("--name", required=True)
+    break_add.add_argument("--from", dest="start", required=True, type=parse_date)
+    break_add.add_argument("--to", dest="end", required=True, type=parse_date, help="inclusive")
+    break_remove = breaks.add_parser("remove", help="remove the break that starts on a day")
+    break_remove.add_argument("org", metavar="ORG")
+    break_remove.add_argument("--from", dest="start", required=True, type=parse_date)
+    breaks.add_parser("list", help="an organisation's breaks").add_argument("org", metavar="ORG")
+
+    plan = area.add_parser("plan", help="plan files (see docs/plan.example.yaml)")
+    plan_apply = plan.add_subparsers(dest="action", required=True, parser_class=Parser).add_parser(
+        "apply", help="create or update organisations, breaks, groups and rollouts from YAML"
+    )
+    plan_apply.add_argument("file", type=Path)
+    plan_apply.add_argument(
+        "--dry-run", action="store_true", help="show what would change and save nothing"
+    )
+
+
+def run_admin(args: argparse.Namespace) -> int:
+    from bot.cli import CliError
+
+    settings = load_settings()
+    action = ACTIONS[(args.area, args.action)]
+    try:
+        lines = asyncio.run(_in_unit_of_work(settings, action, args))
+    except admin.AdminError as error:
+        raise CliError(f"refleks admin: {error}") from None
+    for line in lines:
+        print(line)
+    return 0
+
+
+async def _in_unit_of_work(
+    settings: Settings, action: Action, args: argparse.Namespace
+) -> list[str]:
+    from storage.db import make_engine, make_sessions, upgrade
+
+    engine = make_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        async with UnitOfWorkFactory(make_sessions(engine))() as uow:
+            lines = await action(uow, args, settings)
+            await uow.commit()
+            return lines
+    finally:
+        await engine.dispose()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def org_add(uow: UnitOfWork, args: argparse.Namespace, settings: Settings) -> list[str]:
+    found, change = await admin.add_org(
+        uow, args.slug, args.name, OrgKind(args.kind), args.timezone or settings.timezone
+    )
+    return [f"{change} organisation {found.slug} ({found.kind}, {found.timezone}): {found.name}"]
+
+
+async def org_admin(uow: UnitOfWork, args: argparse.Namespace, settings: Settings) -> list[str]:
+    found = await admin.org(uow, args.slug)
+    added = await uow.orgs.add_admin(found.id, args.telegram_id)
+    change = admin.Change.CREATED if added else admin.Change.UNCHANGED
+    return [f"{change} admin {args.telegram_id} of {found.slug}"]
+
+
+async def group_add(uow: UnitOfWork, args: argparse.Namespace, settings: Settings) -> list[str]:
+    group, change = await admin.add_group(uow, args.path, args.name)
+    return [f"{change} group {args.path}: {group.name}"]
+
+
+async def invite_make(uow: UnitOfWork, args: argparse.Namespace, settings: Settings) -> list[str]:
+    made = await admin.make_invite(
+        uow,
+        args.path,
+        Role(args.role),
+        _now(),
+        max_uses=args.max_uses,
+        expires_days=args.expires_days,
+    )
+    uses = "unlimited uses" if made.max_uses is None else f"{made.max_uses} uses"
+    expiry = (
+        "no expiry" if made.expires_at is None else f"expires {made.expires_at:%Y-%m-%d %H:%M} UTC"
+    )
+    return [
+        f"invite for {args.path} as {made.role}: {uses}, {expiry}",
+        f"https://t.me/{bot_username(settings)}?start={made.code}",
+    ]
+
+
+def bot_username(settings: Settings) -> str:
+    """From getMe when there is a token (a plain HTTP call: no aiogram needed for it)."""
+    if settings.bot_username:
+        return settings.bot_username.lstrip("@")
+    if not settings.bot_token:
+        print("warning: no BOT_TOKEN or BOT_USERNAME: the link names the demo bot", file=sys.stderr)
+        return "refleks_demo_bot"
+    url = f"{settings.telegram_api_url}/bot{settings.bot_token}/getMe"
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return str(json.load(response)["result"]["username"])
+    except (OSError, KeyError, ValueError) as error:
+        raise admin.AdminError(
+            f"could not ask Telegram for the bot's name (getMe): {error}"
+        ) from None
+
+
+def _packages() -> dict[str, tuple[int, ...]]:
+    from content.loader import load_packages
+
+    return {
+        package_id: tuple(module.number for module in package.modules)
+        for package_id, package in load_packages().items()
+    }
+
+
+def _step_count(package_id: str, modules: tuple[int, ...]) -> int:
+    from content.loader import load_packages
+
+    return len(load_packages()[package_id].steps(modules))
+
+
+async def rollout_add(uow: UnitOfWork, args: argparse.Namespace, settings: Settings) -> list[str]:
+    request = admin.RolloutRequest(
+        args.path, args.package, args.modules, args.start, args.weekdays, args.at
+    )
+    found, change = await admin.add_rollout(uow, request, _packages())
+    return [f"{change} rollout #{found.id}: " + await describe_rollout(uow, found.id)]
+
+
+async def describe_rollout(uow: UnitOfWork, rollout_id: int) -> str:
+    from domain.schedule_text import format_weekdays
+
+    found = await uow.rollouts.get(rollout_id)
+    group = await uow.groups.get(found.group_id)
+    org = await uow.orgs.get(group.org_id)
+    modules = ",".join(str(m) for m in found.modules)
+    _, dates = await admin.step_dates(uow, found, _step_count(found.package_id, found.modules))
+    today = datetime.now(UTC).date()
+    upcoming = [d for d in dates if d is not None and d >= today]
+    nxt = f"next step {upcoming[0]}" if upcoming else "no step ahead"
+    last = next((d for d in reversed(dates) if d is not None), None)
+    return (
+        f"{org.slug}/{group.slug} {found.package_id} modules {modules}, from {found.start} "
+        f"{format_weekdays(found.weekdays)} at {found.send_time:%H:%M}, {found.status}; "
+        f"{len(dates)} steps, {nxt}, last {last}"
+    )
+
+
+async def rollout_list(uow: UnitOfWork, args: argparse.Namespace, settings: Settings) -> list[str]:
+    groups = []
+    if args.scope and "/" in args.scope:
+        groups = [(await admin.group_at(uow, args.scope))[1]]
+    else:
+        orgs = [await admin.org(uow, args.scope)] if args.scope else await uow.orgs.all()
+        for found in orgs:
+            groups += await uow.groups.of_org(found.id)
+    rollouts = await uow.rollouts.of_groups([g.id for g in groups]) if groups else []
+    if not rollouts:
+        return ["no rollouts"]
+    return [f"#{r.id} " + await describe_rollout(uow, r.id) for r in rollouts]
+
+
+def _rollout_action(
+    change: Callable[..., Awaitable[admin.Change]], needs_steps: bool = False
+) -> Action:
+    async def act(uow: UnitOfWork, args: argparse.Namespace, settings: Settings) -> list[str]:
+        found = await admin.rollout(uow, args.rollout_id)
+        if needs_steps:
+            result = await change(uow, found, _step_count(found.package_id, found.modules), _now())
+        elif change is admin.cancel_rollout:
+            result = await change(uow, found)
+        else:
+            result = await change(uow, found, _now())
+        word = {"pause": "paused", "resume": "resumed", "cancel": "cancelled"}[args.action]
+        state = word if result is admin.Change.UPDATED else f"already {word}"
+        return [f"rollout #{found.id} {state}: " + await describe_rollout(uow, found.id)]
+
+    return act
+
+
+async def status_show(uow: UnitOfWork, args: argparse.Namespace, settings: Settings) -> list[str]:
+    orgs = [await admin.org(uow, args.org)] if args.org else await uow.orgs.all()
+    if not orgs:
+        return ["no organisations yet: refleks admin org add SLUG --name NAME --kind school"]
+    lines = []
+    for found in orgs:
+        lines.append(f"{found.slug}: {found.name} ({found.kind}, {found.timezone})")
+        for group in await uow.groups.of_org(found.id):
+            staff = await uow.members.count(group.id, Role.STAFF)
+            leaders = await uow.members.count(group.id, Role.LEADER)
+            lines.append(
+                f"  {found.slug}/{group.slug}: {group.name}: {staff} staff, {leaders} leaders"
+            )
+            for r in await uow.rollouts.of_group(group.id):
+                lines.append(f"    #{r.id} " + await describe_rollout(uow, r.id))
+        for b in found.breaks:
+            lines.append(f"  break {b.name}: {b.days.start} to {b.days.end}")
+    return lines
+
+
+async def break_add(uow: UnitOfWork, args: argparse.Namespace, settings: Settings) -> list[str]:
+    found, made, change = await plans.add_break(
+        uow, args.org, args.name, args.start, args.end, _now()
+    )
+    return [f"{change} break " + plans.describe_break(found.slug, made)]
+
+
+async def break_remove(uow: UnitOfWork, args: argparse.Namespace, settings: Settings) -> list[str]:
+    found, removed = await plans.remove_break(uow, args.org, args.start, _now())
+    return ["removed break " + plans.describe_break(found.slug, removed)]
+
+
+async def break_list(uow: UnitOfWork, args: argparse.Namespace, settings: Settings) -> list[str]:
+    found = await admin.org(uow, args.org)
+    if not found.breaks:
+        return [f"no breaks in {found.slug}"]
+    return [plans.describe_break(found.slug, b) for b in found.breaks]
+
+
+DRY_RUN = "dry run: "
+
+
+async def plan_apply(uow: UnitOfWork, args: argparse.Namespace, settings: Settings) -> list[str]:
+    """Checks the whole file, then writes it in this one transaction (a dry run rolls it back).
+    Plan problems are `file:line: message` lines, so they go out without the usual prefix."""
+    from bot.cli import CliError
+
+    packages = _packages()
+    try:
+        parsed = plans.read_plan(args.file, packages)
+        result = await plans.apply_plan(uow, parsed, packages, _now(), settings.timezone)
+    except plans.PlanError as error:
+        raise CliError(str(error)) from None
+    for warning in result.warnings:
+        print(warning, file=sys.stderr)
+    if not args.dry_run:
+        return result.lines()
+    await uow.rollback()
+    return [DRY_RUN + line for line in result.lines()] + [DRY_RUN + "rolled back, nothing saved"]
+
+
+ACTIONS: dict[tuple[str, str], Action] = {
+    ("org", "add"): org_add,
+    ("org", "admin"): org_admin,
+    ("group", "add"): group_add,
+    ("invite", "make"): invite_make,
+    ("rollout", "add"): rollout_add,
+    ("rollout", "list"): rollout_list,
+    ("rollout", "pause"): _rollout_action(admin.pause_rollout, needs_steps=True),
+    ("rollout", "resume"): _rollout_action(admin.resume_rollout),
+    ("rollout", "cancel"): _rollout_action(admin.cancel_rollout),
+    ("status", "show"): status_show,
+    ("break", "add"): break_add,
+    ("break", "remove"): break_remove,
+    ("break", "list"): break_list,
+    ("plan", "apply"): plan_apply,
+}
+
+_ = timedelta  # kept for callers computing expiries

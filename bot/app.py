@@ -1,0 +1,169 @@
+"""The composition root: builds Bot, Dispatcher and the engine, and injects what handlers need
+by keyword (aiogram's workflow data). Nothing else constructs these."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import partial
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.config import Settings
+from bot.delivery import Deliverer
+from bot.locks import TickLock, migrating, tick_lock
+from bot.logs import quiet_payload_loggers
+from bot.metrics import Metrics
+from bot.middlewares import UnitOfWorkMiddleware
+from bot.ratelimit import Limiter, RateLimiter, RedisRateLimiter
+from bot.rendering import Renderer
+from content.loader import Catalogue, load_packages
+from content.outline import outline
+from dialogues import routers
+from dialogues.journey import Journey
+from storage.db import make_engine, make_sessions, upgrade
+from storage.uow import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class ManualClock:
+    """A clock someone else moves: the demo's simulated week, and the tests'."""
+
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: AsyncEngine
+    uow_factory: UnitOfWorkFactory
+    catalogue: Catalogue
+    bot: Bot
+    dispatcher: Dispatcher
+    deliverer: Deliverer
+    metrics: Metrics
+    clock: Clock
+    tick_lock: TickLock
+
+    async def close(self) -> None:
+        self.tick_lock.close()
+        await self.bot.session.close()
+        await self.dispatcher.storage.close()
+        await self.engine.dispose()
+
+
+def make_bot(settings: Settings, token: str | None = None) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    return Bot(
+        token or settings.bot_token or "",
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+def fsm_backends(settings: Settings) -> tuple[BaseStorage, BaseEventIsolation]:
+    """Redis when REDIS_URL is set (several instances share state and per-chat locks)."""
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+
+        storage = RedisStorage.from_url(settings.redis_url)
+        return storage, RedisEventIsolation(redis=storage.redis)
+    return MemoryStorage(), SimpleEventIsolation()
+
+
+def make_limiter(settings: Settings, storage: BaseStorage, bot_id: int) -> Limiter:
+    """With Redis, every instance draws on one shared schedule: the limit is the bot's."""
+    per_second, per_chat = settings.messages_per_second, settings.chat_messages_per_second
+    redis = getattr(storage, "redis", None)  # RedisStorage's client, closed with the storage
+    if redis is not None:
+        return RedisRateLimiter(redis, per_second, per_chat, prefix=f"refleks:{bot_id}")
+    return RateLimiter(per_second, per_chat)
+
+
+async def build_app(
+    settings: Settings,
+    *,
+    catalogue: Catalogue | None = None,
+    clock: Clock = system_clock,
+    token: str | None = None,
+) -> App:
+    quiet_payload_loggers()
+    catalogue = catalogue if catalogue is not None else load_packages()
+    engine = make_engine(settings.database_url)
+    async with migrating(engine):
+        await upgrade(engine)
+    lock = tick_lock(engine)  # on SQLite, also warns when another process uses the file
+    uow_factory = UnitOfWorkFactory(make_sessions(engine))
+    metrics = Metrics()
+    bot = make_bot(settings, token)
+    storage, isolation = fsm_backends(settings)
+    dispatcher = Dispatcher(storage=storage, events_isolation=isolation)
+    dispatcher.update.outer_middleware(UnitOfWorkMiddleware(uow_factory, clock, metrics))
+    dispatcher.include_routers(*routers.all_routers())
+    dispatcher.workflow_data.update(
+        journey=Journey(catalogue),
+        catalogue=catalogue,
+        threshold=settings.anonymity_threshold,
+        retention_weeks=settings.answer_retention_weeks,
+        uow_factory=uow_factory,
+        admin_ids=settings.admin_ids,
+        metrics=metrics,
+    )
+    from bot.summaries import Summaries
+
+    summaries = Summaries(catalogue, settings.anonymity_threshold, partial(outline, catalogue))
+    dispatcher.workflow_data["summaries"] = summaries
+    deliverer = Deliverer(
+        bot,
+        uow_factory,
+        Renderer(catalogue, summaries),
+        make_limiter(settings, storage, bot.id),
+        metrics,
+        lease=timedelta(seconds=settings.lease_seconds),
+    )
+    return App(
+        settings, engine, uow_factory, catalogue, bot, dispatcher, deliverer, metrics, clock, lock
+    )
+
+
+def poll_in_background(app: App) -> asyncio.Task[None]:
+    """Long polling as a task (the demo and the tests): one batch handled before the next
+    getUpdates confirms it, as in production."""
+    return asyncio.create_task(
+        app.dispatcher.start_polling(
+            app.bot,
+            handle_as_tasks=False,
+            polling_timeout=1,
+            handle_signals=False,
+            close_bot_session=False,
+        )
+    )
+
+
+async def stop_polling(app: App, task: asyncio.Task[None]) -> None:
+    with contextlib.suppress(RuntimeError):  # it may have stopped already
+        await app.dispatcher.stop_polling()
+    with contextlib.suppress(asyncio.CancelledError, RuntimeError, TimeoutError):
+        await asyncio.wait_for(task, 5)

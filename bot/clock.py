@@ -1,0 +1,85 @@
+"""The clock: every minute APScheduler calls `tick(now)`. What is due is computed from the
+database, so a restart or downtime catches up, and nothing is sent twice.
+
+With several instances, one plans (whoever holds the tick lock this minute) and every one sends:
+claims skip rows another instance holds, and the rate limit is shared through Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import partial
+
+from bot.app import App
+from bot.delivery import SendReport
+from bot.planner import PlanReport, plan_due
+from content.outline import outline
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TickReport:
+    planned: PlanReport
+    sent: SendReport
+    planned_here: bool = True  # False: another instance held the tick lock
+
+    def line(self) -> str:
+        p, s = self.planned, self.sent
+        return (
+            f"planned {p.steps} steps, {p.reminders} reminders, {p.kickoffs} kick-offs, "
+            f"{p.summaries} summaries; sent {s.sent}, deferred {s.deferred}, "
+            f"failed {s.failed}, blocked {s.blocked}"
+        )
+
+
+async def tick(app: App, now: datetime) -> TickReport:
+    """One pass: housekeeping and planning what is owed at `now` (one instance at a time),
+    then sending what is due (every instance)."""
+    async with app.tick_lock.hold() as leader:
+        planned = await _plan(app, now) if leader else PlanReport()
+    if not leader:
+        log.debug("tick %s: another instance is planning; only sending", now.isoformat())
+    sent = await app.deliverer.send_due(now)
+    report = TickReport(planned, sent, planned_here=leader)
+    if planned.total or sent.sent or sent.failed or sent.deferred:
+        log.info("tick %s: %s", now.isoformat(timespec="minutes"), report.line())
+    return report
+
+
+async def _plan(app: App, now: datetime) -> PlanReport:
+    summaries = app.dispatcher.workflow_data["summaries"]
+    async with app.uow_factory() as uow:
+        await uow.members.resume_due(now.date())
+        retention = timedelta(weeks=app.settings.answer_retention_weeks)
+        await uow.answers.purge_text(shown_before=_monday(now.date() - retention))
+        await summaries.forget_texts(uow, before=_monday(now.date() - retention))
+        await uow.updates.prune(before=now.date() - timedelta(days=7))
+        await uow.commit()
+    return await plan_due(
+        app.uow_factory, partial(outline, app.catalogue), now, close_week=summaries.close_week
+    )
+
+
+async def run_every_minute(app: App, stopping: asyncio.Event) -> None:
+    """The server's clock: a tick now and at every minute until `stopping` is set. A tick in
+    hand is finished, never cancelled (a cancelled send could go out without its `sent` mark);
+    the deliverer stops claiming once it is told to stop."""
+    loop = asyncio.get_running_loop()
+    while not stopping.is_set():
+        started = loop.time()
+        try:
+            await tick(app, app.clock())
+        except Exception:
+            log.exception("tick failed; the next one retries what is still due")
+        pause = max(0.0, 60.0 - (loop.time() - started))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), pause)
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())

@@ -1,0 +1,96 @@
+"""Settings from the environment (and `.env`). A wrong value stops start-up with one line."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PUBLIC_API = "https://api.telegram.org"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/refleks.db"
+
+
+class ConfigError(SystemExit):
+    """Raised with the one line an operator needs; exits with status 2."""
+
+    def __init__(self, line: str) -> None:
+        super().__init__(2)
+        self.line = line
+
+    def __str__(self) -> str:
+        return self.line
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    bot_token: str | None = None
+    bot_username: str | None = None  # only where getMe cannot be asked (no token)
+    database_url: str = DEFAULT_DATABASE_URL
+    telegram_api_url: str = PUBLIC_API
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    timezone: str = "Europe/Oslo"
+    redis_url: str | None = None
+    anonymity_threshold: int = Field(default=5, ge=3)
+    answer_retention_weeks: int = Field(default=26, ge=1)
+    messages_per_second: float = Field(default=25.0, gt=0, le=1000)
+    chat_messages_per_second: float = Field(default=1.0, gt=0, le=30)
+    lease_seconds: int = Field(default=120, ge=10)
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_host: str = "0.0.0.0"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    log_level: str = "INFO"
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(int(part) for part in value.replace(" ", "").split(",") if part)
+        if isinstance(value, int):
+            return frozenset({value})
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r}") from error
+        return value
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        bot_id, _, secret = value.partition(":")
+        if not bot_id.isdigit() or len(secret) < 20:
+            raise ValueError("does not look like a token from @BotFather (123456:ABC...)")
+        return value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _plain_base(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @property
+    def bot_id(self) -> int:
+        return int(self.bot_token.partition(":")[0]) if self.bot_token else 0
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment; raises ConfigError naming the first bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "configuration"
+        raise ConfigError(f"configuration error: {name}: {first['msg']}") from None

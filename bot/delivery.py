@@ -1,0 +1,440 @@
+"""Sending what the planner enqueued: claim, send within the rate limits, mark; errors handled.
+
+- 429: wait retry_after (every send pauses) and try the same part again, a bounded number of times.
+- 403 (blocked, deactivated): the member is marked unreachable; nothing more is written to them.
+- 5xx and time-outs: a few quick retries, then the delivery goes back to the queue with back-off.
+- 400 (a message Telegram will not take): given up and logged; retrying would fail the same way.
+A delivery in several parts remembers how many went out, so a retry never repeats one.
+
+What went out must be written down, or the lease runs out and it goes out again: while the claim
+still holds, a database that went away is waited for. Claims and leases follow the time that
+passes while sending, so a long send's later claims are not taken for expired by another instance.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import BufferedInputFile, Message
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.metrics import Metrics
+from bot.ratelimit import Limiter
+from dialogues.outgoing import DocumentPart, Part, PhotoPart, TextPart
+from domain.model import Organisation, Rollout
+from storage.models import GroupRow, MemberRow
+from storage.repositories.deliveries import Delivery
+from storage.repositories.orgs import OrganisationRepository
+from storage.repositories.rollouts import RolloutRepository
+from storage.uow import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+Render = Callable[[UnitOfWork, Delivery], Awaitable[list[Part] | None]]
+Write = Callable[[UnitOfWork], Awaitable[object]]
+Rendered = list[Part] | Exception | None  # a render that failed fails its delivery, not the batch
+
+RETRY_AFTER_TRIES = 5
+QUICK_TRIES = 3
+MAX_ATTEMPTS = 8  # claims of one delivery before it is given up
+LEASE_SHARE = 0.75  # of the lease, spent at most waiting to write down a send
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    deferred: int = 0
+    failed: int = 0
+    blocked: int = 0
+
+
+class Transient(Exception):
+    """A failure worth trying again later (5xx, time-out, too many 429s)."""
+
+
+class Deliverer:
+    def __init__(
+        self,
+        bot: Bot,
+        uow_factory: UnitOfWorkFactory,
+        render: Render,
+        limiter: Limiter,
+        metrics: Metrics,
+        *,
+        lease: timedelta = timedelta(minutes=2),
+        workers: int = 8,
+        batch: int = 200,
+        quick_retry_delay: float = 0.5,
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.bot = bot
+        self.uow_factory = uow_factory
+        self.render = render
+        self.limiter = limiter
+        self.metrics = metrics
+        self.lease = lease
+        self.workers = workers
+        self.batch = batch
+        self.quick_retry_delay = quick_retry_delay
+        self.timer = timer  # how long a send_due has run: its claims are dated that much later
+        self.stopping = False  # set at shutdown: finish the batch in hand, claim no more
+        self._marks = _SentMarks(self._record_sent)
+
+    async def send_due(self, now: datetime, *, max_batches: int | None = None) -> SendReport:
+        """Sends everything due at `now`, batch by batch, until nothing due is left. While a
+        batch goes out (mostly waiting for the rate limit), the next one is claimed and
+        rendered, so the limit is not left idle between batches."""
+        report = SendReport()
+        gate = asyncio.Semaphore(self.workers)
+        started = self.timer()
+
+        def more(batches: int) -> bool:
+            return not self.stopping and (max_batches is None or batches < max_batches)
+
+        async def take() -> _Batch | None:
+            return await self._take(now + timedelta(seconds=self.timer() - started))
+
+        batches = 0
+        upcoming: asyncio.Task[_Batch | None] | None = None
+        try:
+            while more(batches):
+                batch = await (upcoming or take())
+                upcoming = None
+                if batch is None:
+                    break
+                batches += 1
+                if more(batches):
+                    upcoming = asyncio.create_task(take())
+                await self._send_batch(batch, gate, report)
+        finally:
+            if upcoming is not None:
+                await self._put_back(upcoming)
+        return report
+
+    async def _take(self, at: datetime) -> _Batch | None:
+        async with self.uow_factory() as uow:
+            claimed = await uow.deliveries.claim_due(at, self.lease, self.batch)
+            await uow.commit()
+        if not claimed:
+            return None
+        hold_until = self.timer() + self.lease.total_seconds() * LEASE_SHARE
+        return _Batch(claimed, await self._render(claimed), at, hold_until)
+
+    async def _send_batch(self, batch: _Batch, gate: asyncio.Semaphore, report: SendReport) -> None:
+        by_chat: dict[int, list[Delivery]] = {}
+        for delivery in batch.claimed:  # oldest first: each chat gets its messages in that order
+            by_chat.setdefault(delivery.chat_id, []).append(delivery)
+
+        async def chat(deliveries: list[Delivery]) -> None:
+            failure: Exception | None = None
+            for delivery in deliveries:
+                try:
+                    async with gate:
+                        claim = _Claim(delivery, batch.at, batch.hold_until)
+                        await self._deliver(claim, batch.rendered[delivery.id], report)
+                except Exception as error:
+                    failure = failure or error
+            if failure is not None:
+                raise failure
+
+        # Chats in parallel, one chat's messages one after another (a module's kick-off before
+        # its first step). Every send of the batch settles before a failure surfaces: none is
+        # left running unseen after the tick has given up.
+        outcomes = await asyncio.gather(
+            *(chat(deliveries) for deliveries in by_chat.values()), return_exceptions=True
+        )
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+
+    async def _put_back(self, upcoming: asyncio.Task[_Batch | None]) -> None:
+        """A batch taken ahead and not sent (a shutdown, or a failure): back in the queue now
+        rather than held until its lease runs out. Not when this task is being cancelled (the
+        process is going down): then its claims just expire."""
+        current = asyncio.current_task()
+        if current is not None and current.cancelling():
+            upcoming.cancel()
+            return
+        try:
+            batch = await upcoming
+            if batch is not None:
+                async with self.uow_factory() as uow:
+                    await uow.deliveries.release([d.id for d in batch.claimed])
+                    await uow.commit()
+        except Exception:
+            log.warning("a batch taken ahead stays claimed until its lease ends", exc_info=True)
+
+    async def _render(self, claimed: list[Delivery]) -> dict[int, Rendered]:
+        """The batch's messages, rendered in one unit of work: one connection, not one per
+        message, and what the renderer reads twice (a group, an organisation) is read once."""
+        rendered: dict[int, Rendered] = {}
+        async with self.uow_factory() as uow:
+            await _read_once(uow, claimed)
+            for delivery in claimed:
+                try:
+                    rendered[delivery.id] = await self.render(uow, delivery)
+                except Exception as error:  # this one fails when its turn comes; the rest go
+                    rendered[delivery.id] = error
+                    await uow.rollback()
+        return rendered
+
+    async def _deliver(self, claim: _Claim, parts: Rendered, report: SendReport) -> None:
+        delivery, now = claim.delivery, claim.at
+        if isinstance(parts, Exception):
+            raise parts
+        if not parts:
+            await self._finish(claim, "give_up", "nothing to send")
+            report.failed += 1
+            return
+        try:
+            anchor_id = await self._send_parts(claim, parts)
+        except TelegramForbiddenError as error:
+            await self._blocked(claim, str(error))
+            report.blocked += 1
+        except (TelegramBadRequest, TelegramNotFound) as error:
+            log.error("delivery %s (%s) refused by Telegram: %s", delivery.id, delivery.kind, error)
+            await self._finish(claim, "give_up", f"refused: {error}")
+            report.failed += 1
+        except Transient as error:
+            if delivery.attempts >= MAX_ATTEMPTS:
+                await self._finish(claim, "give_up", f"gave up: {error}")
+                report.failed += 1
+            else:
+                backoff = timedelta(seconds=min(3600, 30 * 2 ** (delivery.attempts - 1)))
+                await self._finish(claim, "retry", str(error), retry_at=now + backoff)
+                self.metrics.retries += 1
+                report.deferred += 1
+        else:
+            await self._marks.add(claim, anchor_id, now)
+            self.metrics.messages_sent += 1
+            self.metrics.observe_lag((now - delivery.due_at).total_seconds())
+            report.sent += 1
+
+    async def _send_parts(self, claim: _Claim, parts: list[Part]) -> int | None:
+        delivery = claim.delivery
+        anchor_id = delivery.message_id
+        for index, part in enumerate(parts):
+            if index < delivery.parts_sent:
+                continue  # went out on an earlier try
+            message = await self._send_with_retries(delivery.chat_id, part)
+            if part is parts[-1] or (isinstance(part, TextPart) and part.anchor):
+                anchor_id = (
+                    message.message_id if anchor_id is None or _is_anchor(part) else anchor_id
+                )
+            if len(parts) > 1:
+                await self._mark_part(claim, index + 1, message.message_id)
+        return anchor_id
+
+    async def _mark_part(self, claim: _Claim, parts_sent: int, message_id: int) -> None:
+        async def write(uow: UnitOfWork) -> None:
+            await uow.deliveries.mark_part_sent(claim.delivery.id, parts_sent, message_id)
+
+        await self._record(claim, write)
+
+    async def _send_with_retries(self, chat_id: int, part: Part) -> Message:
+        retry_afters = quick = 0
+        while True:
+            await self.limiter.wait(chat_id)
+            try:
+                return await self._send(chat_id, part)
+            except TelegramRetryAfter as error:
+                self.metrics.rate_limited += 1
+                retry_afters += 1
+                if retry_afters > RETRY_AFTER_TRIES:
+                    raise Transient(f"429 {retry_afters} times") from error
+                self.limiter.pause_all(error.retry_after)
+            except (TelegramServerError, TelegramNetworkError) as error:
+                quick += 1
+                if quick >= QUICK_TRIES:
+                    raise Transient(type(error).__name__) from error
+                await asyncio.sleep(self.quick_retry_delay * quick)
+
+    async def _send(self, chat_id: int, part: Part) -> Message:
+        if isinstance(part, TextPart):
+            return await self.bot.send_message(
+                chat_id, part.html, reply_markup=part.keyboard, disable_web_page_preview=True
+            )
+        if isinstance(part, PhotoPart):
+            photo = BufferedInputFile(part.png, filename=part.filename)
+            return await self.bot.send_photo(chat_id, photo, caption=part.caption or None)
+        document = BufferedInputFile(part.data, filename=part.filename)
+        return await self.bot.send_document(chat_id, document, caption=part.caption or None)
+
+    async def _blocked(self, claim: _Claim, error: str) -> None:
+        self.metrics.blocked += 1
+        delivery = claim.delivery
+
+        async def write(uow: UnitOfWork) -> None:
+            await uow.deliveries.give_up(delivery.id, f"blocked: {error}")
+            await uow.deliveries.stop_for_chat(delivery.chat_id, "chat blocked the bot")
+            await uow.members.mark_unreachable(delivery.chat_id)
+
+        await self._record(claim, write)
+        log.info("delivery %s: the chat has blocked the bot; it is marked unreachable", delivery.id)
+
+    async def _finish(
+        self, claim: _Claim, how: str, error: str, *, retry_at: datetime | None = None
+    ) -> None:
+        """A delivery that did not go out: given up, or back in the queue for `retry_at`.
+        (One that went out is written down with others: `_marks`.)"""
+        delivery_id = claim.delivery.id
+
+        async def write(uow: UnitOfWork) -> None:
+            if how == "retry" and retry_at is not None:
+                await uow.deliveries.retry_later(delivery_id, retry_at, error)
+            else:
+                await uow.deliveries.give_up(delivery_id, error)
+
+        await self._record(claim, write)
+
+    async def _record_sent(self, marks: list[tuple[_Claim, int | None, datetime]]) -> None:
+        async def write(uow: UnitOfWork) -> None:
+            await uow.deliveries.mark_many_sent(
+                [(claim.delivery.id, message_id, at) for claim, message_id, at in marks]
+            )
+
+        soonest = min((claim for claim, _, _ in marks), key=lambda claim: claim.hold_until)
+        await self._record(soonest, write)
+
+    async def _record(self, claim: _Claim, write: Write) -> None:
+        """Writes in a transaction of its own; while the claim holds, waits out a database that
+        went away rather than leave a send unrecorded (it would go out again)."""
+        pause = 0.25
+        while True:
+            try:
+                async with self.uow_factory() as uow:
+                    await write(uow)
+                    await uow.commit()
+                return
+            except Exception as error:
+                if not _database_away(error) or self.timer() + pause > claim.hold_until:
+                    raise
+                log.warning(
+                    "delivery %s: database away (%s); writing it down again in %.1fs",
+                    claim.delivery.id,
+                    type(error).__name__,
+                    pause,
+                )
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 5.0)
+
+
+class _SentMarks:
+    """Sends that finish close together are written down together: one transaction for all
+    that finished while the previous one was being written (a group commit). Each sender waits
+    for its own mark, so nothing counts as sent before it is recorded."""
+
+    def __init__(
+        self, write: Callable[[list[tuple[_Claim, int | None, datetime]]], Awaitable[None]]
+    ):
+        self._write = write
+        self._waiting: list[tuple[_Claim, int | None, datetime, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def add(self, claim: _Claim, message_id: int | None, at: datetime) -> None:
+        done = asyncio.get_running_loop().create_future()
+        self._waiting.append((claim, message_id, at, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_waiting())
+        # shielded: a sender cancelled meanwhile does not take its mark out of the writing
+        await asyncio.shield(done)
+
+    async def _write_waiting(self) -> None:
+        while self._waiting:
+            marks, self._waiting = self._waiting, []
+            try:
+                await self._write([(claim, message_id, at) for claim, message_id, at, _ in marks])
+            except Exception as error:
+                outcome: Exception | None = error
+            else:
+                outcome = None
+            for *_, done in marks:
+                if done.done():
+                    continue
+                if outcome is None:
+                    done.set_result(None)
+                else:
+                    done.set_exception(outcome)
+
+
+async def _read_once(uow: UnitOfWork, claimed: list[Delivery]) -> None:
+    """Rendering a batch asks, message by message, for the same members' groups, rollouts and
+    organisations: load the members and groups up front (the session hands them out again),
+    and remember rollouts and organisations for the batch (seconds: nothing to go stale)."""
+    members = {d.member_id for d in claimed if d.member_id is not None}
+    groups = {d.group_id for d in claimed if d.group_id is not None}
+    if members:
+        await uow.session.scalars(select(MemberRow).where(MemberRow.id.in_(members)))
+    if groups:
+        await uow.session.scalars(select(GroupRow).where(GroupRow.id.in_(groups)))
+    uow.rollouts = _RolloutsOnce(uow.session)
+    uow.orgs = _OrganisationsOnce(uow.session)
+
+
+class _RolloutsOnce(RolloutRepository):
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session)
+        self._seen: dict[tuple[int, ...], list[Rollout]] = {}
+
+    async def of_groups(self, group_ids: list[int]) -> list[Rollout]:
+        key = tuple(group_ids)
+        if key not in self._seen:
+            self._seen[key] = await super().of_groups(group_ids)
+        return list(self._seen[key])
+
+
+class _OrganisationsOnce(OrganisationRepository):
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session)
+        self._seen: dict[int, Organisation] = {}
+
+    async def get(self, org_id: int) -> Organisation:
+        if org_id not in self._seen:
+            self._seen[org_id] = await super().get(org_id)
+        return self._seen[org_id]
+
+
+@dataclass(frozen=True)
+class _Batch:
+    claimed: list[Delivery]
+    rendered: dict[int, Rendered]
+    at: datetime  # the tick's moment plus the time sending had taken when it was claimed
+    hold_until: float  # timer() by which its lease is nearly up
+
+
+@dataclass(frozen=True)
+class _Claim:
+    delivery: Delivery
+    at: datetime  # the tick's moment plus the time sending has taken so far
+    hold_until: float  # timer() by which the lease is nearly up
+
+
+def _database_away(error: BaseException) -> bool:
+    if isinstance(error, OSError):
+        return True
+    return isinstance(error, DBAPIError) and (
+        error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
+    )
+
+
+def _is_anchor(part: Part) -> bool:
+    return isinstance(part, TextPart) and part.anchor
+
+
+__all__ = ["Deliverer", "DocumentPart", "PhotoPart", "SendReport", "TextPart"]

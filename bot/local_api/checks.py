@@ -1,0 +1,164 @@
+"""Telegram's limits and refusals for message content, with Telegram's own error texts."""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+from typing import Any
+
+from bot.local_api.records import ApiError, JsonDict, bad_request, is_html
+from domain.telegram_html import html_errors, utf16_length, visible_text
+
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+MAX_CALLBACK_DATA_BYTES = 64
+MAX_CALLBACK_ANSWER = 200
+NOT_MODIFIED = (
+    "message is not modified: specified new message content and reply markup are exactly "
+    "the same as a current content and reply markup of the message"
+)
+_BUTTON_ACTIONS = frozenset(
+    {
+        "url",
+        "callback_data",
+        "web_app",
+        "login_url",
+        "switch_inline_query",
+        "switch_inline_query_current_chat",
+        "switch_inline_query_chosen_chat",
+        "copy_text",
+        "callback_game",
+        "pay",
+    }
+)
+_MARKUP_KINDS = ("inline_keyboard", "keyboard", "remove_keyboard", "force_reply")
+_COMMAND = re.compile(r"[a-z0-9_]{1,32}")
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM")
+
+
+def chat_id_of(params: JsonDict) -> int:
+    chat_id = params.get("chat_id")
+    if chat_id is None or chat_id == "":
+        raise bad_request("chat_id is empty")
+    if isinstance(chat_id, bool):
+        raise bad_request("chat not found")
+    if isinstance(chat_id, int):
+        return chat_id
+    try:
+        return int(str(chat_id))
+    except ValueError:
+        raise bad_request("chat not found") from None  # @channel usernames are not emulated
+
+
+def message_id_of(params: JsonDict) -> int:
+    message_id = params.get("message_id")
+    if isinstance(message_id, bool) or not isinstance(message_id, int | str):
+        raise bad_request("message identifier is not specified")
+    try:
+        return int(message_id)
+    except ValueError:
+        raise bad_request("message identifier is not specified") from None
+
+
+def checked_text(text: Any, parse_mode: Any, *, caption: bool = False) -> str:
+    """The visible text, or Telegram's refusal: bad HTML, empty, or over the limit."""
+    if text is None or text == "":
+        if caption:
+            return ""
+        raise bad_request("message text is empty")
+    source = str(text)
+    mode = parse_mode if isinstance(parse_mode, str) else None
+    if is_html(mode):
+        errors = html_errors(source)
+        if errors:
+            raise bad_request(f"can't parse entities: {errors[0]}")
+        source = visible_text(source)
+    visible = source.strip()  # Telegram trims surrounding whitespace before counting
+    if not visible and not caption:
+        raise bad_request("message text is empty")
+    if caption and utf16_length(visible) > MAX_CAPTION:
+        raise bad_request("message caption is too long")
+    if not caption and utf16_length(visible) > MAX_TEXT:
+        raise bad_request("message is too long")
+    return visible
+
+
+def checked_markup(raw: Any) -> JsonDict | None:
+    if raw is None or raw == "":
+        return None
+    markup = raw
+    if isinstance(raw, str):
+        try:
+            markup = json.loads(raw)
+        except ValueError:
+            raise bad_request("can't parse reply keyboard markup JSON object") from None
+    if not isinstance(markup, dict) or not any(kind in markup for kind in _MARKUP_KINDS):
+        raise bad_request("can't parse reply keyboard markup JSON object")
+    for row in markup.get("inline_keyboard", []):
+        if not isinstance(row, list):
+            raise bad_request(
+                'can\'t parse inline keyboard button: field "text" must be of type String'
+            )
+        for button in row:
+            _check_inline_button(button)
+    return markup
+
+
+def _check_inline_button(button: Any) -> None:
+    if not isinstance(button, dict) or not isinstance(button.get("text"), str):
+        raise bad_request(
+            'can\'t parse inline keyboard button: field "text" must be of type String'
+        )
+    if not _BUTTON_ACTIONS.intersection(button):
+        raise bad_request(
+            "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
+        )
+    if "callback_data" in button:
+        data = str(button["callback_data"]).encode()
+        if not 1 <= len(data) <= MAX_CALLBACK_DATA_BYTES:
+            raise bad_request("BUTTON_DATA_INVALID")
+
+
+def inline_markup(markup: JsonDict | None) -> JsonDict | None:
+    """Only inline keyboards belong to a message; reply keyboards belong to the chat."""
+    return markup if markup is not None and "inline_keyboard" in markup else None
+
+
+def checked_commands(raw: Any) -> list[JsonDict]:
+    commands = json.loads(raw) if isinstance(raw, str) else raw
+    if not isinstance(commands, list):
+        raise bad_request("can't parse commands JSON object")
+    if len(commands) > 100:
+        raise bad_request("BOT_COMMANDS_TOO_MUCH")
+    checked: list[JsonDict] = []
+    for command in commands:
+        if not isinstance(command, dict):
+            raise bad_request("can't parse BotCommand")
+        name = str(command.get("command", ""))
+        description = str(command.get("description", ""))
+        if not _COMMAND.fullmatch(name):
+            raise bad_request("BOT_COMMAND_INVALID")
+        if not 1 <= len(description) <= 256:
+            raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
+        checked.append({"command": name, "description": description})
+    return checked
+
+
+def checked_image(data: bytes) -> tuple[int, int]:
+    """Width and height, or IMAGE_PROCESS_FAILED for bytes that are no picture."""
+    if not data:
+        raise bad_request("file must be non-empty")
+    is_webp = data[:4] == b"RIFF" and data[8:12] == b"WEBP"
+    if not is_webp and not data.startswith(_IMAGE_MAGIC):
+        raise bad_request("IMAGE_PROCESS_FAILED")
+    if data.startswith(_IMAGE_MAGIC[0]) and len(data) >= 24:
+        width, height = struct.unpack(">II", data[16:24])
+        return int(width), int(height)
+    return 800, 600  # good enough for formats whose header we do not read
+
+
+def rate_limited(retry_after: int) -> ApiError:
+    return ApiError(
+        429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
+    )

@@ -1,0 +1,54 @@
+"""One unit of work per update, the clock's `now`, the member and their language.
+
+An update is recorded by id in the same transaction as what its handler did: if the handler
+fails, nothing is committed and a redelivery is handled afresh; if it succeeded, a redelivery
+is recognised and skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, Update, User
+
+from bot.metrics import Metrics
+from dialogues.i18n import Texts, pick_language
+from storage.uow import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class UnitOfWorkMiddleware(BaseMiddleware):
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, now: Callable[[], datetime], metrics: Metrics
+    ) -> None:
+        self.uow_factory = uow_factory
+        self.now = now
+        self.metrics = metrics
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        now = self.now()
+        async with self.uow_factory() as uow:
+            if not await uow.updates.first_time(data["bot"].id, event.update_id, now.date()):
+                log.info("update %s was handled before: skipped", event.update_id)
+                return None
+            user: User | None = data.get("event_from_user")
+            member = await uow.members.find(user.id) if user else None
+            chosen = member.language if member else None
+            data.update(
+                uow=uow,
+                now=now,
+                member=member,
+                texts=Texts(pick_language(chosen, user.language_code if user else None)),
+            )
+            result = await handler(event, data)
+            await uow.commit()
+        self.metrics.updates_handled += 1
+        return result

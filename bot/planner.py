@@ -1,0 +1,265 @@
+"""What is owed at `now`, worked out from the database each tick and written down as deliveries.
+
+Nothing here sends: it only enqueues (idempotently, by each delivery's unique key), so a restart,
+a second instance or a tick run twice finds the same work and adds nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+
+from domain.calendar import local_date, local_to_utc, week_closes_at
+from domain.model import Break, DateRange, Group, Organisation, OrgKind, Role
+from domain.plan import RolloutPlan, build_plan, queue_after_each_other
+from domain.schedule import reminder_at
+from storage.models import BreakRow, OrganisationRow
+from storage.repositories.deliveries import Kind
+from storage.services.schedule import Outline
+from storage.uow import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PlanReport:
+    steps: int = 0
+    reminders: int = 0
+    kickoffs: int = 0
+    summaries: int = 0
+    weeks_closed: list[tuple[int, date]] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.steps + self.reminders + self.kickoffs + self.summaries
+
+
+CloseWeek = Callable[[UnitOfWork, RolloutPlan, date, datetime], Awaitable[int]]
+
+
+async def plan_due(
+    uow_factory: UnitOfWorkFactory,
+    outline: Outline,
+    now: datetime,
+    close_week: CloseWeek | None = None,
+) -> PlanReport:
+    """Enqueues every step, reminder, kick-off and weekly summary owed at `now`.
+
+    The plans are worked out in memory; the database is then asked once per kind of work and
+    step (not once per group), so the cost of a tick that finds nothing new stays small at
+    thousands of groups."""
+    report = PlanReport()
+    async with uow_factory() as uow:
+        plans = await live_plans(uow, outline)
+        wanted = Wanted()
+        for plan in plans:
+            wanted.add(plan, now)
+        report.kickoffs = await _kickoffs(uow, wanted.kickoffs)
+        report.steps = await _steps(uow, wanted.steps, now)
+        report.reminders = await _reminders(uow, wanted.reminders)
+        await uow.commit()
+        if close_week is None:
+            return report
+        closing = {(p.group.id, w): p for p in plans for w in _weeks_to_close(p, now)}
+        if closing:
+            since = min(week for _, week in closing)
+            groups = {group for group, _ in closing}
+            for done in await uow.deliveries.weeks_summarised(groups, since):
+                closing.pop(done, None)
+    for (group, week), plan in sorted(closing.items(), key=lambda item: item[0][1]):
+        async with uow_factory() as uow:
+            added = await close_week(uow, plan, week, now)
+        if added:
+            report.summaries += added
+            report.weeks_closed.append((group, week))
+    return report
+
+
+async def live_plans(uow: UnitOfWork, outline: Outline) -> list[RolloutPlan]:
+    """The plans of every rollout that is not cancelled, as storage.services.schedule builds
+    them, read in a handful of queries (that one reads a group and an organisation per rollout:
+    thousands of queries a minute at a whole country's size)."""
+    rollouts = await uow.rollouts.live()
+    groups: dict[int, Group] = {}
+    for chunk in _chunks(sorted({r.group_id for r in rollouts})):
+        groups.update((g.id, g) for g in await uow.groups.many(list(chunk)))
+    organisations = await _organisations(uow, {g.org_id for g in groups.values()})
+    plans = []
+    for rollout in rollouts:
+        steps = outline(rollout.package_id, rollout.modules)
+        if steps is None:
+            log.error("rollout %s names an unknown package or module", rollout.id)
+            continue
+        group = groups[rollout.group_id]
+        plans.append(build_plan(rollout, group, organisations[group.org_id], steps))
+    return queue_after_each_other(plans)
+
+
+async def _organisations(uow: UnitOfWork, ids: set[int]) -> dict[int, Organisation]:
+    """Organisations with their breaks, two queries per thousand."""
+    found: dict[int, Organisation] = {}
+    for chunk in _chunks(sorted(ids)):
+        breaks: dict[int, list[Break]] = {}
+        for b in await uow.session.scalars(
+            select(BreakRow).where(BreakRow.org_id.in_(chunk)).order_by(BreakRow.start_date)
+        ):
+            breaks.setdefault(b.org_id, []).append(
+                Break(b.name, DateRange(b.start_date, b.end_date))
+            )
+        for row in await uow.session.scalars(
+            select(OrganisationRow).where(OrganisationRow.id.in_(chunk))
+        ):
+            found[row.id] = Organisation(
+                id=row.id,
+                slug=row.slug,
+                name=row.name,
+                kind=OrgKind(row.kind),
+                timezone=row.timezone,
+                breaks=tuple(breaks.get(row.id, ())),
+            )
+    return found
+
+
+def _chunks(ids: list[int], size: int = 1000) -> list[list[int]]:
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
+
+
+@dataclass
+class Wanted:
+    """What the plans say is owed now, before the database says who still lacks it."""
+
+    steps: dict[str, list[tuple[RolloutPlan, int, date]]] = field(default_factory=dict)
+    kickoffs: dict[str, list[tuple[RolloutPlan, datetime]]] = field(default_factory=dict)
+    reminders: dict[tuple[str, datetime, str], list[RolloutPlan]] = field(default_factory=dict)
+
+    def add(self, plan: RolloutPlan, now: datetime) -> None:
+        due = plan.due_index(now)
+        self._kickoffs(plan, now)
+        if due is None:
+            return
+        week = plan.week(due)
+        if week is not None and not plan.week_closed(week, now):
+            self.steps.setdefault(plan.steps[due].step_id, []).append((plan, due, week))
+        self._reminders(plan, due, now)
+
+    def _kickoffs(self, plan: RolloutPlan, now: datetime) -> None:
+        """Leaders get a module's leader support the day before its first step goes out."""
+        first_of: dict[int, int] = {}
+        for index, ref in enumerate(plan.steps):
+            first_of.setdefault(ref.module, index)
+        for number, first in first_of.items():
+            send = plan.send_at(first)
+            last_week = plan.week(_last_index_of(plan, number))
+            if send is None or now < send - timedelta(days=1):
+                continue
+            if last_week is not None and plan.week_closed(last_week, now):
+                continue  # the module is over: a late kick-off helps nobody
+            owed_since = min(now, send - timedelta(days=1))  # so it sorts before the step
+            self.kickoffs.setdefault(f"m{number}", []).append((plan, owed_since))
+
+    def _reminders(self, plan: RolloutPlan, due: int, now: datetime) -> None:
+        """One reminder, the next school morning, for a sent step nobody has answered."""
+        for index in range(due, max(-1, due - 7), -1):
+            step = plan.steps[index]
+            week = plan.week(index)
+            day = plan.dates[index]
+            if week is None or day is None or plan.week_closed(week, now):
+                break
+            if not step.asks:
+                continue
+            g = plan.group
+            closes = week_closes_at(week, g.summary_weekday, g.summary_time, plan.org.timezone)
+            at = reminder_at(day, plan.rollout.send_time, plan.org.timezone, plan.closed, closes)
+            if at is None or at > now or local_date(at, plan.tz) != local_date(now, plan.tz):
+                continue  # not yet, or its morning has passed (we were down, they were paused)
+            self.reminders.setdefault((step.step_id, at, plan.tz), []).append(plan)
+
+
+async def _steps(
+    uow: UnitOfWork, wanted: dict[str, list[tuple[RolloutPlan, int, date]]], now: datetime
+) -> int:
+    """Today's step (the latest due one) to every staff member who has not had it. Earlier
+    steps a member missed are not sent in a burst: the step message offers them to catch up."""
+    added = 0
+    for step_id, owed in wanted.items():
+        by_rollout = {plan.rollout.id: (plan, index, week) for plan, index, week in owed}
+        lacking = await uow.deliveries.lacking(Kind.STEP, Role.STAFF, step_id, by_rollout)
+        rows = []
+        for rollout_id, who in lacking:
+            plan, index, week = by_rollout[rollout_id]
+            rows.append(
+                {
+                    "kind": Kind.STEP,
+                    "dedupe_key": f"step:{rollout_id}:{step_id}:{who.member_id}",
+                    "chat_id": who.chat_id,
+                    "member_id": who.member_id,
+                    "group_id": plan.group.id,
+                    "rollout_id": rollout_id,
+                    "step_id": step_id,
+                    "week": week,
+                    "due_at": plan.send_at(index, who.send_time) or now,
+                }
+            )
+        added += await uow.deliveries.enqueue(rows)
+    return added
+
+
+async def _reminders(
+    uow: UnitOfWork, wanted: dict[tuple[str, datetime, str], list[RolloutPlan]]
+) -> int:
+    added = 0
+    for (step_id, at, tz), plans in wanted.items():
+        rollouts = [plan.rollout.id for plan in plans]
+        added += await uow.deliveries.owe_reminders(
+            rollouts, step_id, sent_before=_start_of_day(at, tz), due_at=at
+        )
+    return added
+
+
+async def _kickoffs(uow: UnitOfWork, wanted: dict[str, list[tuple[RolloutPlan, datetime]]]) -> int:
+    added = 0
+    for key, owed in wanted.items():
+        by_rollout = {plan.rollout.id: (plan, since) for plan, since in owed}
+        rows = []
+        for rollout_id, who in await uow.deliveries.lacking(
+            Kind.KICKOFF, Role.LEADER, key, by_rollout
+        ):
+            plan, since = by_rollout[rollout_id]
+            rows.append(
+                {
+                    "kind": Kind.KICKOFF,
+                    "dedupe_key": f"kick:{rollout_id}:{key}:{who.member_id}",
+                    "chat_id": who.chat_id,
+                    "member_id": who.member_id,
+                    "group_id": plan.group.id,
+                    "rollout_id": rollout_id,
+                    "step_id": key,
+                    "due_at": since,
+                }
+            )
+        added += await uow.deliveries.enqueue(rows)
+    return added
+
+
+def _start_of_day(instant: datetime, tz: str) -> datetime:
+    """Midnight (local) of the day `instant` falls on: a step caught up on the reminder's own
+    day is not reminded of that same day."""
+    return local_to_utc(local_date(instant, tz), time(0), tz)
+
+
+def _last_index_of(plan: RolloutPlan, module_number: int) -> int:
+    return max(i for i, ref in enumerate(plan.steps) if ref.module == module_number)
+
+
+def _weeks_to_close(plan: RolloutPlan, now: datetime) -> list[date]:
+    """The rollout's weeks whose summary moment has come, oldest first. Only steps already due
+    can be in one: a week closes after every step it covers went out."""
+    due = plan.due_index(now)
+    if due is None:
+        return []
+    weeks = sorted({w for i in range(due + 1) if (w := plan.week(i)) is not None})
+    return [w for w in weeks if plan.week_closed(w, now)]

@@ -1,0 +1,510 @@
+"""Weekly summaries: close a group's week once (a frozen snapshot), owe it to every leader,
+every staff member (the staff version) and the linked group chat, and render it on sending.
+
+Closing is idempotent across ticks, restarts and instances: the snapshot row is unique per
+group and week, and only the transaction that inserts it marks answers shown and enqueues.
+
+Retention: once a snapshot is older than ANSWER_RETENTION_WEEKS its answer texts are blanked
+(`forget_texts`), as the answers' own texts are; its figures, and how many texts there were, stay.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from collections import OrderedDict
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from html import escape
+
+from pydantic import TypeAdapter
+
+from content.loader import Catalogue
+from content.schema import Module
+from dialogues.i18n import Texts
+from dialogues.outgoing import Part, PhotoPart, TextPart
+from domain.calendar import current_week, local_datetime, week_closes_at
+from domain.model import Group, Role
+from domain.plan import RolloutPlan
+from domain.summary import (
+    AnswerIn,
+    ChoiceResult,
+    CountStatus,
+    ParticipationIn,
+    QuestionInfo,
+    Result,
+    ScaleResult,
+    StepParticipation,
+    SummaryInput,
+    TextResult,
+    WeekSummary,
+    split_message,
+    summarize,
+)
+from storage.repositories.deliveries import Delivery, Kind
+from storage.services.schedule import Outline, group_plans
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+SNAPSHOT = TypeAdapter(WeekSummary)
+BAR = "▇"
+CAPTION_NAME_MAX = 80  # a group's name in a photo caption (Telegram keeps 1,024 characters)
+CHART_CACHE_SIZE = 32  # (group, week, language): every recipient of a week gets the same photos
+
+
+class Summaries:
+    def __init__(self, catalogue: Catalogue, threshold: int, outline: Outline) -> None:
+        self.catalogue = catalogue
+        self.threshold = threshold
+        self.outline = outline
+        # A snapshot never changes and its charts hold no text, so a week's photos are drawn
+        # once per language, not once per recipient.
+        self._charts: OrderedDict[tuple[int, date, str], list[tuple[bytes, str]]] = OrderedDict()
+        self._texts_forgotten_before: date | None = None  # the cut-off moves once a week
+
+    async def compute(self, uow: UnitOfWork, group_id: int, week: date) -> WeekSummary:
+        """The week's summary from the answers no earlier summary showed (pure aggregation)."""
+        plans = await group_plans(uow, [group_id], self.outline)
+        questions = self.questions(plans, week)
+        stored = await uow.answers.unshown(group_id, week)
+        answers = [
+            AnswerIn(a.answer_id, a.step_id, a.week, a.scale, a.choice, a.text) for a in stored
+        ]
+        # Who stands behind the waiting answers (opaque tokens), so that a set needs enough
+        # people as well as enough answers.
+        keys = {(a.step_id, a.week) for a in stored}
+        respondents = await uow.participation.respondents(group_id, keys)
+        last = await uow.summaries.get(group_id, week - timedelta(days=7))
+        last_rate = SNAPSHOT.validate_json(last).participation.rate_percent if last else None
+        participation = ParticipationIn(
+            members=await uow.members.count(group_id, Role.STAFF),
+            answered_per_step=await uow.participation.per_step(group_id, week),
+            last_week_rate=last_rate,
+        )
+        data = SummaryInput(week, self.threshold, questions, answers, participation, respondents)
+        return summarize(data)
+
+    def questions(self, plans: list[RolloutPlan], week: date) -> list[QuestionInfo]:
+        found: dict[str, QuestionInfo] = {}
+        for plan in plans:
+            for index, ref in enumerate(plan.steps):
+                step_week = plan.week(index)
+                if step_week is None or step_week > week or not ref.asks:
+                    continue
+                _, step = self.catalogue.step(plan.rollout.package_id, ref.step_id)
+                q = step.question
+                found[ref.step_id] = QuestionInfo(
+                    step_id=step.id,
+                    title=step.title,
+                    kind=q.kind,
+                    prompt=q.prompt,
+                    options=tuple(q.options or ()),
+                    scale_labels=(q.scale_labels[0], q.scale_labels[1]) if q.scale_labels else None,
+                    pool_key=q.pool or "",
+                    week=step_week,
+                )
+        return sorted(found.values(), key=lambda q: (q.week, q.step_id))
+
+    async def close_week(
+        self, uow: UnitOfWork, plan: RolloutPlan, week: date, now: datetime
+    ) -> int:
+        """Freezes the week's summary and owes it to everyone; 0 when it was closed before."""
+        group = plan.group
+        if await uow.summaries.get(group.id, week) is not None:
+            return 0
+        summary = await self.compute(uow, group.id, week)
+        if not await uow.summaries.freeze(group.id, week, SNAPSHOT.dump_json(summary).decode()):
+            await uow.rollback()
+            return 0  # another tick or instance closed it a moment ago
+        await uow.answers.mark_shown(sorted(summary.shown_answer_ids), week)
+        leaders = [
+            m for m in await uow.members.of_group(group.id, Role.LEADER) if not m.unreachable
+        ]
+        led = {m.id for m in leaders}
+        # A leader who also answers as staff gets the leader version only: one summary each.
+        staff = [
+            m
+            for m in await uow.members.of_group(group.id, Role.STAFF)
+            if not m.unreachable and m.id not in led
+        ]
+        rows = [
+            _row(kind, f"{kind}:{group.id}:{week}:{m.id}", m.telegram_id, group.id, week, now, m.id)
+            for kind, members in ((Kind.LEADER_SUMMARY, leaders), (Kind.STAFF_SUMMARY, staff))
+            for m in members
+        ]
+        if group.linked_chat_id is not None:
+            key = f"{Kind.CHAT_SUMMARY}:{group.id}:{week}"
+            rows.append(_row(Kind.CHAT_SUMMARY, key, group.linked_chat_id, group.id, week, now))
+        added = await uow.deliveries.enqueue(rows)
+        await uow.commit()
+        log.info("group %s: week %s closed, %s summaries owed", group.id, week, added)
+        return added
+
+    async def forget_texts(self, uow: UnitOfWork, before: date) -> int:
+        """Retention for frozen summaries of weeks before `before`: the answer texts go, the
+        figures stay. The caller commits (with the answers' own purge). The cut-off is a
+        Monday, so after the first tick of a week there is nothing new to look at until the next
+        one: the snapshots are searched once a week, not every minute."""
+        if before == self._texts_forgotten_before:
+            return 0
+        stripped = 0
+        for group_id, week, snapshot in await uow.summaries.with_texts_before(before):
+            summary = without_texts(SNAPSHOT.validate_json(snapshot))
+            await uow.summaries.replace(group_id, week, SNAPSHOT.dump_json(summary).decode())
+            stripped += 1
+        if stripped:
+            log.info("retention: answer texts removed from %s weekly summaries", stripped)
+        self._texts_forgotten_before = before
+        return stripped
+
+    async def closed_weeks(self, uow: UnitOfWork, group_id: int) -> list[date]:
+        return await uow.summaries.weeks(group_id)
+
+    async def snapshot(self, uow: UnitOfWork, group_id: int, week: date) -> WeekSummary | None:
+        frozen = await uow.summaries.get(group_id, week)
+        return None if frozen is None else SNAPSHOT.validate_json(frozen)
+
+    async def week_parts(
+        self, uow: UnitOfWork, group: Group, week: date, texts: Texts, *, leader: bool = True
+    ) -> list[Part] | None:
+        """A closed week's summary as its recipients got it (the frozen snapshot)."""
+        summary = await self.snapshot(uow, group.id, week)
+        if summary is None:
+            return None
+        modules = await self.modules_of_week(uow, group.id, week) if leader else []
+        return self.parts(summary, texts, group, leader=leader, modules=modules)
+
+    async def so_far(self, uow: UnitOfWork, group: Group, now: datetime, texts: Texts) -> str:
+        """This week so far: participation only, never an answer. Live figures would let anyone
+        who knows who just answered read that answer off the change, so answers wait for the
+        week's close. The counts follow the same rules as the summary's (computed the same way),
+        so no count shown now can be subtracted from the summary's figures later."""
+        org = await uow.orgs.get(group.org_id)
+        week = current_week(now, group.summary_weekday, group.summary_time, org.timezone)
+        closes = local_datetime(
+            week_closes_at(week, group.summary_weekday, group.summary_time, org.timezone),
+            org.timezone,
+        )
+        sent = set()
+        for plan in await group_plans(uow, [group.id], self.outline):
+            for index, ref in enumerate(plan.steps):
+                at = plan.send_at(index)
+                if at is not None and at <= now and plan.week(index) == week:
+                    sent.add(ref.step_id)
+        live = await self.compute(uow, group.id, week)
+        lines = [
+            texts("summary.so_far_header", group=escape(group.name), week=week.isocalendar().week),
+            texts("summary.members", members=live.participation.members),
+        ]
+        steps = [step for step in live.participation.steps if step.step_id in sent]
+        lines += [_step_line(step, texts, self.threshold) for step in steps]
+        if not steps:
+            lines.append(texts("summary.so_far_nothing"))
+        lines += ["", texts("summary.so_far_footer", closes=closes.strftime("%d.%m %H:%M"))]
+        return "\n".join(lines)
+
+    async def export(
+        self, uow: UnitOfWork, group: Group, texts: Texts
+    ) -> tuple[bytes, bytes] | None:
+        """Every closed week's aggregates: CSV for a spreadsheet, Markdown for the minutes.
+        Only what the summaries showed, so nothing below the threshold."""
+        weeks = await self.closed_weeks(uow, group.id)
+        summaries = [s for w in weeks if (s := await self.snapshot(uow, group.id, w)) is not None]
+        if not summaries:
+            return None
+        return export_csv(summaries), export_markdown(summaries, group.name, texts)
+
+    async def send_note(self, uow: UnitOfWork, group: Group, text: str, now: datetime) -> int:
+        """A leader's "you said, we will" note (escaped HTML), owed to everyone in the group."""
+        org = await uow.orgs.get(group.org_id)
+        week = current_week(now, group.summary_weekday, group.summary_time, org.timezone)
+        note_id = await uow.summaries.add_note(group.id, week, text)
+        rows = []
+        seen: set[int] = set()
+        for role in (Role.STAFF, Role.LEADER):
+            for member in await uow.members.of_group(group.id, role):
+                if member.id in seen or member.unreachable:
+                    continue
+                seen.add(member.id)
+                rows.append(
+                    {
+                        "kind": Kind.NOTE,
+                        "dedupe_key": f"note:{note_id}:{member.id}",
+                        "chat_id": member.telegram_id,
+                        "member_id": member.id,
+                        "group_id": group.id,
+                        "step_id": str(note_id),
+                        "due_at": now,
+                    }
+                )
+        added = await uow.deliveries.enqueue(rows)
+        await uow.commit()
+        return added
+
+    async def render(self, uow: UnitOfWork, delivery: Delivery, texts: Texts) -> list[Part] | None:
+        if delivery.group_id is None or delivery.week is None:
+            return None
+        snapshot = await uow.summaries.get(delivery.group_id, delivery.week)
+        if snapshot is None:
+            return None
+        group = await uow.groups.get(delivery.group_id)
+        summary = SNAPSHOT.validate_json(snapshot)
+        leader = delivery.kind == Kind.LEADER_SUMMARY
+        modules = (
+            await self.modules_of_week(uow, delivery.group_id, delivery.week) if leader else []
+        )
+        return self.parts(summary, texts, group, leader=leader, modules=modules)
+
+    async def modules_of_week(self, uow: UnitOfWork, group_id: int, week: date) -> list[Module]:
+        found: dict[tuple[str, int], Module] = {}
+        for plan in await group_plans(uow, [group_id], self.outline):
+            for index, ref in enumerate(plan.steps):
+                if plan.week(index) == week:
+                    package = self.catalogue[plan.rollout.package_id]
+                    found[(package.id, ref.module)] = package.module(ref.module)
+        return list(found.values())
+
+    def parts(
+        self,
+        summary: WeekSummary,
+        texts: Texts,
+        group: Group,
+        *,
+        leader: bool,
+        modules: list[Module],
+    ) -> list[Part]:
+        """The charts first (as many photos as it takes to stay readable), then the text split
+        under Telegram's limit."""
+        html = render_summary(summary, texts, group.name, leader=leader, modules=modules)
+        photos = self.chart_photos(summary, texts, group)
+        return [*photos, *(TextPart(piece) for piece in split_message(html))]
+
+    def chart_photos(self, summary: WeekSummary, texts: Texts, group: Group) -> list[PhotoPart]:
+        key = (group.id, summary.week, texts.language)
+        pngs = self._charts.get(key)
+        if pngs is None:
+            pngs = chart_pngs(summary, texts.language)
+            self._charts[key] = pngs
+            while len(self._charts) > CHART_CACHE_SIZE:
+                self._charts.popitem(last=False)
+        else:
+            self._charts.move_to_end(key)
+        name = escape(_shortened(group.name, CAPTION_NAME_MAX))
+        caption = texts("summary.chart_caption", group=name)
+        return [
+            PhotoPart(
+                png,
+                caption + (f" ({number}/{len(pngs)})" if len(pngs) > 1 else ""),
+                filename,
+            )
+            for number, (png, filename) in enumerate(pngs, start=1)
+        ]
+
+
+def chart_pngs(summary: WeekSummary, language: str) -> list[tuple[bytes, str]]:
+    """The week's distributions as PNGs, each page short enough that Telegram keeps it sharp."""
+    from bot.charts import chart_items, chart_pages, distribution_chart
+
+    items = chart_items(summary)
+    if not items:
+        return []
+    pages = chart_pages(items, language)
+    week = summary.week.isoformat()
+    return [
+        (distribution_chart(page, language), f"refleks-{week}-{number}.png")
+        for number, page in enumerate(pages, start=1)
+    ]
+
+
+def without_texts(summary: WeekSummary) -> WeekSummary:
+    """The summary with every answer text blanked: how many there were stays, what they said
+    goes (retention)."""
+    results = tuple(
+        replace(result, texts=("",) * len(result.texts))
+        if isinstance(result, TextResult)
+        else result
+        for result in summary.results
+    )
+    return replace(summary, results=results, earlier_texts=("",) * len(summary.earlier_texts))
+
+
+def export_csv(summaries: list[WeekSummary]) -> bytes:
+    """One row per shown figure; a text question's row has its count only, never the texts."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["week", "question", "kind", "answers", "value", "count", "mean"])
+    for summary in summaries:
+        week = summary.week.isoformat()
+        for result in summary.results:
+            title = _plain_title(result)
+            if isinstance(result, ScaleResult):
+                for value, count in zip(range(1, 6), result.counts, strict=True):
+                    writer.writerow([week, title, "scale", result.total, value, count, result.mean])
+            elif isinstance(result, ChoiceResult):
+                for option, count in zip(result.options, result.counts, strict=True):
+                    writer.writerow([week, title, "choice", result.total, option, count, ""])
+            else:
+                writer.writerow([week, title, "text", result.total, "", "", ""])
+    return out.getvalue().encode("utf-8-sig")  # the BOM makes spreadsheet programs read UTF-8
+
+
+def export_markdown(summaries: list[WeekSummary], group_name: str, texts: Texts) -> bytes:
+    """The summaries for the meeting minutes, as Markdown (plain text: nothing is escaped)."""
+    t = texts
+    lines = [t("export.title", group=_one_line(group_name)), ""]
+    for summary in summaries:
+        week_no = summary.week.isocalendar().week
+        lines += [t("export.week", week=week_no, monday=f"{summary.week:%d.%m.%Y}"), ""]
+        p = summary.participation
+        members = t("export.members", members=p.members)
+        if p.rate_percent is not None:
+            members += " " + t("export.rate", rate=p.rate_percent)
+        lines.append(members)
+        for result in summary.results:
+            lines += ["", f"### {_plain_title(result)}", t("export.answers", count=result.total)]
+            lines.append("")
+            if isinstance(result, ScaleResult):
+                low, high = result.labels
+                mean = _decimal(result.mean, t.language)
+                lines.append(t("export.scale", low=low, high=high, mean=mean))
+                lines += [f"- {v}: {c}" for v, c in zip(range(1, 6), result.counts, strict=True)]
+            elif isinstance(result, ChoiceResult):
+                lines += [f"- {o}: {c}" for o, c in zip(result.options, result.counts, strict=True)]
+            else:
+                lines += _markdown_texts(result.texts, t)
+        if summary.earlier_texts:
+            lines += ["", f"### {t('export.earlier')}", ""]
+            lines += _markdown_texts(summary.earlier_texts, t)
+        lines.append("")
+    return "\n".join(lines).encode()
+
+
+def _markdown_texts(answers: tuple[str, ...], t: Texts) -> list[str]:
+    kept = [f"- {_one_line(text)}" for text in answers if text]
+    return kept if len(kept) == len(answers) else [*kept, t("export.texts_deleted")]
+
+
+def _one_line(text: str) -> str:
+    """A list item or heading stays one: an answer's line breaks become spaces."""
+    return " ".join(text.split())
+
+
+def _plain_title(result: Result) -> str:
+    titles = dict.fromkeys(q.prompt or q.title for q in result.questions)  # pooled: same prompt
+    return _one_line(" / ".join(titles))
+
+
+def _row(
+    kind: str,
+    key: str,
+    chat_id: int,
+    group_id: int,
+    week: date,
+    now: datetime,
+    member_id: int | None = None,
+) -> dict[str, object]:
+    return {
+        "kind": kind,
+        "dedupe_key": key,
+        "chat_id": chat_id,
+        "member_id": member_id,
+        "group_id": group_id,
+        "week": week,
+        "due_at": now,
+    }
+
+
+def render_summary(
+    summary: WeekSummary, texts: Texts, group_name: str, *, leader: bool, modules: list[Module]
+) -> str:
+    """The summary as Telegram HTML. Every answer text is escaped here, and only here."""
+    t = texts
+    p = summary.participation
+    week_no = summary.week.isocalendar().week
+    lines = [
+        t(
+            "summary.header_leader" if leader else "summary.header_staff",
+            group=escape(group_name),
+            week=week_no,
+        ),
+        "",
+    ]
+    rate = t("summary.rate", rate=p.rate_percent) if p.rate_percent is not None else ""
+    trend = ""
+    if p.trend_points is not None:
+        trend = t("summary.trend", points=f"{p.trend_points:+d}")
+    lines.append(t("summary.members", members=p.members) + (f" {rate}" if rate else "") + trend)
+    lines += [_step_line(step, t, summary.threshold) for step in p.steps]
+    for result in summary.results:
+        lines += ["", *_result_lines(result, t)]
+    if summary.too_few:
+        lines += ["", t("summary.too_few", threshold=summary.threshold)]
+        lines += [f"• {escape(q.title)}" for q in summary.too_few]
+    if summary.earlier_texts:
+        lines += ["", t("summary.earlier_texts"), *_text_lines(summary.earlier_texts, t)]
+    if not summary.results and not summary.earlier_texts:
+        lines += ["", t("summary.nothing_shown", threshold=summary.threshold)]
+    if leader and modules:
+        lines += ["", t("summary.starters")]
+        for module in modules:
+            support = module.leader_support
+            lines += [f"<b>{escape(module.title)}</b>"]
+            lines += [f"• {escape(q)}" for q in support.discussion_questions[:3]]
+            plan = "; ".join(f"{i.minutes} min {escape(i.activity)}" for i in support.meeting_plan)
+            lines += [t("summary.meeting_plan", plan=plan)]
+    lines += [
+        "",
+        t(
+            "summary.footer_leader" if leader else "summary.footer_staff",
+            threshold=summary.threshold,
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def _step_line(step: StepParticipation, t: Texts, threshold: int) -> str:
+    if step.status is CountStatus.SHOWN:
+        return t("summary.step_answered", title=escape(step.title), count=step.answered)
+    return t("summary.step_few", title=escape(step.title), threshold=threshold)
+
+
+def _question_title(result: Result) -> str:
+    refs = result.questions
+    head = escape(refs[0].prompt or refs[0].title)
+    return f"<b>{head}</b>" + (f" (+{len(refs) - 1})" if len(refs) > 1 else "")
+
+
+def _result_lines(result: Result, t: Texts) -> list[str]:
+    lines = [_question_title(result), t("summary.answers", count=result.total)]
+    if isinstance(result, ScaleResult):
+        low, high = (escape(label) for label in result.labels)
+        lines.append(t("summary.scale_ends", low=low, high=high))
+        points = zip(range(1, 6), result.counts, strict=True)
+        lines += [_bar(str(value), count) for value, count in points]
+        lines.append(t("summary.mean", mean=_decimal(result.mean, t.language)))
+    elif isinstance(result, ChoiceResult):
+        options = zip(result.options, result.counts, strict=True)
+        lines += [_bar(escape(option), count) for option, count in options]
+    else:
+        lines += _text_lines(result.texts, t)
+    return lines
+
+
+def _bar(label: str, count: int) -> str:
+    return f"{label}: {BAR * count} {count}" if count else f"{label}: {count}"
+
+
+def _text_lines(answers: tuple[str, ...], t: Texts) -> list[str]:
+    """Each answer escaped on a line of its own; blanked ones (retention) as one short note."""
+    kept = [f"💬 {escape(text)}" for text in answers if text]
+    return kept if len(kept) == len(answers) else [*kept, t("summary.texts_deleted")]
+
+
+def _decimal(value: float, language: str) -> str:
+    number = f"{value:.1f}"
+    return number if language == "en" else number.replace(".", ",")
+
+
+def _shortened(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
