@@ -1,0 +1,393 @@
+"""How long Friday 14:00 takes: the weekly summaries of 1,000 groups of 20 staff.
+
+    .venv/bin/python bench/bench_summaries.py [--groups 1000] [--members 20] [--chart-groups 100]
+
+A SQLite file in a temporary folder is seeded with bulk inserts (not through Telegram): one
+school, the groups, a staff member's answers to each of the week's five steps (about 85 % answer
+each), and their participation. Then, timed:
+
+- freeze: `Summaries.close_week` for every group, as the tick does at the summary moment: read
+  the unshown answers, aggregate, store the snapshot, mark the answers shown, owe the summary to
+  the leader and every staff member;
+- render: every group's summary as its leader and its staff get it (the text parts, read from
+  the frozen snapshot, as the delivery engine renders each one);
+- charts: the PNG pages of a sample of groups (matplotlib, some 0.1 s a page, is the slow part;
+  a week's charts are drawn once per group and language, then shared by its recipients).
+
+The baseline is measured in the same run on the same answers: `domain.summary.summarize` alone,
+in memory, so "x times the pure aggregation" says what the database and the rendering add. The
+per-group freeze cost of the first and of the last 100 groups shows whether it grows as the
+tables fill. No assertions: figures to read, not to pass.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from datetime import time as clock_time
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import insert
+
+from bot.summaries import Summaries, chart_pngs, render_summary
+from content.loader import Catalogue, load_packages
+from content.outline import outline
+from dialogues.i18n import Texts
+from dialogues.outgoing import PhotoPart
+from domain.calendar import local_to_utc
+from domain.model import Group, QuestionKind, Role
+from domain.summary import (
+    AnswerIn,
+    ParticipationIn,
+    QuestionInfo,
+    SummaryInput,
+    WeekSummary,
+    split_message,
+    summarize,
+)
+from storage.db import make_engine, make_sessions, upgrade
+from storage.models import (
+    AnswerRow,
+    GroupRow,
+    MemberRow,
+    MembershipRow,
+    OrganisationRow,
+    ParticipationRow,
+    RolloutRow,
+)
+from storage.repositories.answers import respondent_token
+from storage.repositories.deliveries import Delivery, Kind
+from storage.services.schedule import live_plans
+from storage.uow import UnitOfWorkFactory
+
+MONDAY = date(2026, 11, 23)
+CLOSES = local_to_utc(date(2026, 11, 27), clock_time(14), "Europe/Oslo")
+PACKAGE, MODULE = "skolemiljo", 0
+THRESHOLD = 5
+ANSWER_RATE = 0.85
+VOCABULARY = (
+    "elevene friminuttet trygge voksne samtale klassen garderoben tiltak ro lunsj rutiner "
+    "kollegaer vennskap gangen pause oversikt foreldre plan uke lærer gruppe samarbeid leken "
+    "møtet tydelig raskere sammen alle noen ofte sjelden prøvde merket fungerte bedre"
+)
+WORDS = tuple(VOCABULARY.split())
+
+
+@dataclass
+class Seeded:
+    groups: int
+    answers: int
+    inputs: list[SummaryInput]  # the same data, in memory, for the baseline
+
+
+class TextOnly(Summaries):
+    """The summaries as the bot renders them, less the charts (timed on their own)."""
+
+    def chart_photos(self, summary: WeekSummary, texts: Texts, group: Group) -> list[PhotoPart]:
+        return []
+
+
+def week_steps(catalogue: Catalogue) -> list[QuestionInfo]:
+    """The five steps of the school package's first week (Monday to Friday)."""
+    module = catalogue[PACKAGE].module(MODULE)
+    steps = []
+    for step in module.steps[:5]:
+        q = step.question
+        steps.append(
+            QuestionInfo(
+                step_id=step.id,
+                title=step.title,
+                kind=q.kind,
+                prompt=q.prompt,
+                options=tuple(q.options or ()),
+                scale_labels=(q.scale_labels[0], q.scale_labels[1]) if q.scale_labels else None,
+                pool_key=q.pool or "",
+                week=MONDAY,
+            )
+        )
+    return steps
+
+
+def sentence(rng: random.Random) -> str:
+    words = rng.choices(WORDS, k=rng.randint(8, 30))
+    return " ".join(words).capitalize() + rng.choice((".", "!", "?", " 🙂"))
+
+
+def chunks(rows: list[dict[str, Any]], size: int = 5000) -> Iterator[list[dict[str, Any]]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+async def seed(
+    uow_factory: UnitOfWorkFactory, catalogue: Catalogue, groups: int, members: int
+) -> Seeded:
+    rng = random.Random(2026)
+    steps = week_steps(catalogue)
+    now = datetime.now(UTC)
+    tables: dict[Any, list[dict[str, Any]]] = {
+        table: []
+        for table in (GroupRow, RolloutRow, MemberRow, MembershipRow, AnswerRow, ParticipationRow)
+    }
+    inputs = []
+    for g in range(1, groups + 1):
+        tables[GroupRow].append(
+            {
+                "id": g,
+                "org_id": 1,
+                "slug": f"gruppe-{g}",
+                "name": f"Trinn {g % 10 + 1}, skole {g}",
+                "summary_weekday": 4,
+                "summary_time": clock_time(14),
+            }
+        )
+        tables[RolloutRow].append(
+            {
+                "id": g,
+                "group_id": g,
+                "package_id": PACKAGE,
+                "modules": str(MODULE),
+                "start_date": MONDAY,
+                "weekdays": "0,1,2,3,4",
+                "send_time": clock_time(8),
+                "status": "active",
+                "created_at": now,
+            }
+        )
+        answers: list[AnswerIn] = []
+        answered: dict[str, int] = {}
+        respondents: dict[tuple[str, date], frozenset[str]] = {}
+        for n in range(members + 1):  # the last one leads the group
+            member_id = (g - 1) * (members + 1) + n + 1
+            role = Role.LEADER if n == members else Role.STAFF
+            tables[MemberRow].append(
+                {
+                    "id": member_id,
+                    "telegram_id": 10_000_000 + member_id,
+                    "language": "nb",
+                    "paused": False,
+                    "unreachable": False,
+                    "created_at": now,
+                }
+            )
+            tables[MembershipRow].append(
+                {"member_id": member_id, "group_id": g, "role": role.value, "joined_on": MONDAY}
+            )
+            if role is Role.LEADER:
+                continue
+            for day, step in enumerate(steps):
+                if rng.random() > ANSWER_RATE:
+                    continue
+                answer = AnswerIn(secrets.token_hex(16), step.step_id, MONDAY)
+                if step.kind is QuestionKind.SCALE:
+                    answer = AnswerIn(
+                        answer.answer_id, step.step_id, MONDAY, scale=rng.randint(1, 5)
+                    )
+                elif step.kind is QuestionKind.CHOICE:
+                    value = rng.randrange(len(step.options))
+                    answer = AnswerIn(answer.answer_id, step.step_id, MONDAY, choice=value)
+                else:
+                    answer = AnswerIn(answer.answer_id, step.step_id, MONDAY, text=sentence(rng))
+                answers.append(answer)
+                answered[step.step_id] = answered.get(step.step_id, 0) + 1
+                key = (step.step_id, MONDAY)
+                respondents[key] = respondents.get(key, frozenset()) | {
+                    respondent_token(g, member_id)
+                }
+                tables[AnswerRow].append(
+                    {
+                        "id": answer.answer_id,
+                        "group_id": g,
+                        "rollout_id": g,
+                        "step_id": step.step_id,
+                        "week": MONDAY,
+                        "kind": step.kind.value,
+                        "scale": answer.scale,
+                        "choice": answer.choice,
+                        "text": answer.text,
+                    }
+                )
+                tables[ParticipationRow].append(
+                    {
+                        "member_id": member_id,
+                        "group_id": g,
+                        "rollout_id": g,
+                        "step_id": step.step_id,
+                        "week": MONDAY,
+                        "answered_on": date.fromordinal(MONDAY.toordinal() + day),
+                    }
+                )
+        rng.shuffle(answers)  # the database hands them back in key order, which is random
+        participation = ParticipationIn(members=members, answered_per_step=answered)
+        inputs.append(SummaryInput(MONDAY, THRESHOLD, steps, answers, participation, respondents))
+
+    async with uow_factory() as uow:
+        await uow.session.execute(
+            insert(OrganisationRow),
+            [
+                {
+                    "id": 1,
+                    "slug": "kommunen",
+                    "name": "Kommunen",
+                    "kind": "school",
+                    "timezone": "Europe/Oslo",
+                    "created_at": now,
+                }
+            ],
+        )
+        for model, rows in tables.items():
+            for chunk in chunks(rows):
+                await uow.session.execute(insert(model), chunk)
+        await uow.commit()
+    return Seeded(groups, len(tables[AnswerRow]), inputs)
+
+
+async def freeze_all(
+    uow_factory: UnitOfWorkFactory, summaries: Summaries, catalogue: Catalogue
+) -> list[float]:
+    """close_week for every group, each in a unit of work of its own as the planner does."""
+    timings = []
+    async with uow_factory() as uow:
+        plans = await live_plans(uow, partial(outline, catalogue))
+    for plan in plans:
+        started = time.perf_counter()
+        async with uow_factory() as uow:
+            owed = await summaries.close_week(uow, plan, MONDAY, CLOSES)
+        timings.append(time.perf_counter() - started)
+        assert owed > 0, f"group {plan.group.id}: nothing owed, so nothing was frozen"
+    return timings
+
+
+async def render_all(uow_factory: UnitOfWorkFactory, summaries: Summaries, groups: int) -> int:
+    """Each group's summary as its leader and as its staff get it; returns the text parts."""
+    texts, parts = Texts("nb"), 0
+    for g in range(1, groups + 1):
+        for kind in (Kind.LEADER_SUMMARY, Kind.STAFF_SUMMARY):
+            delivery = Delivery(
+                id=0,
+                kind=kind,
+                chat_id=0,
+                member_id=None,
+                group_id=g,
+                rollout_id=None,
+                step_id=None,
+                week=MONDAY,
+                status="claimed",
+                due_at=CLOSES,
+                attempts=1,
+                sent_at=None,
+                message_id=None,
+            )
+            async with uow_factory() as uow:
+                rendered = await summaries.render(uow, delivery, texts)
+            assert rendered, f"group {g}: nothing to send"
+            parts += len(rendered)
+    return parts
+
+
+def baseline(seeded: Seeded) -> tuple[float, list[WeekSummary]]:
+    started = time.perf_counter()
+    found = [summarize(data) for data in seeded.inputs]
+    return time.perf_counter() - started, found
+
+
+def charts(found: list[WeekSummary], sample: int) -> tuple[float, int]:
+    started = time.perf_counter()
+    pages = sum(len(chart_pngs(summary, "nb")) for summary in found[:sample])
+    return time.perf_counter() - started, pages
+
+
+def ms(seconds: float, per: int) -> str:
+    return f"{seconds * 1000 / max(per, 1):.2f} ms"
+
+
+async def run(groups: int, members: int, chart_groups: int, folder: Path) -> None:
+    catalogue = load_packages()
+    engine = make_engine(f"sqlite+aiosqlite:///{folder / 'bench.db'}")
+    await upgrade(engine)
+    uow_factory = UnitOfWorkFactory(make_sessions(engine))
+    summaries = TextOnly(catalogue, THRESHOLD, partial(outline, catalogue))
+    try:
+        started = time.perf_counter()
+        seeded = await seed(uow_factory, catalogue, groups, members)
+        seeding = time.perf_counter() - started
+        print(
+            f"seeded {groups} groups x {members} staff (+1 leader), {seeded.answers} answers to "
+            f"5 steps, by bulk insert: {seeding:.1f} s  (SQLite, {folder})"
+        )
+
+        pure, found = baseline(seeded)
+        print(f"baseline: summarize() alone, in memory:   {pure:7.2f} s   {ms(pure, groups)}/group")
+
+        frozen = await freeze_all(uow_factory, summaries, catalogue)
+        freezing = sum(frozen)
+        print(
+            f"freeze: close_week for every group:       {freezing:7.2f} s   "
+            f"{ms(freezing, groups)}/group"
+        )
+        tail = min(100, groups)
+        first, last = statistics.fmean(frozen[:tail]), statistics.fmean(frozen[-tail:])
+        print(
+            f"        first {tail} groups {first * 1000:.2f} ms/group, "
+            f"last {tail} {last * 1000:.2f} ms/group"
+        )
+
+        started = time.perf_counter()
+        parts = await render_all(uow_factory, summaries, groups)
+        rendering = time.perf_counter() - started
+        print(
+            f"render: leader + staff text, every group:  {rendering:7.2f} s   "
+            f"{ms(rendering, groups)}/group  ({parts} text parts)"
+        )
+
+        sample = min(chart_groups, groups)
+        drawing, pages = charts(found, sample)
+        per_group = drawing / max(sample, 1)
+        print(
+            f"charts: PNG pages for {sample} groups:       {drawing:7.2f} s   "
+            f"{per_group * 1000:.2f} ms/group  ({pages} pages; x{groups} groups = "
+            f"{per_group * groups:.0f} s{'' if sample == groups else ', extrapolated'})"
+        )
+
+        total = freezing + rendering
+        print()
+        print(
+            f"freeze + render of {groups} summaries: {total:.2f} s, {ms(total, groups)} per group, "
+            f"{total / pure:.0f}x the pure aggregation"
+        )
+        print(
+            f"with charts: {total + per_group * groups:.0f} s, "
+            f"{(total / groups + per_group) * 1000:.1f} ms per group"
+        )
+        html = render_summary(found[0], Texts("nb"), "Trinn 2, skole 1", leader=True, modules=[])
+        print(f"(one leader summary: {len(html)} characters, {len(split_message(html))} messages)")
+    finally:
+        await engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--groups", type=int, default=1000)
+    parser.add_argument("--members", type=int, default=20, help="staff per group")
+    parser.add_argument(
+        "--chart-groups", type=int, default=100, help="groups whose charts are drawn and timed"
+    )
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="refleks-bench-") as folder:
+        asyncio.run(run(args.groups, args.members, args.chart_groups, Path(folder)))
+
+
+if __name__ == "__main__":
+    main()
