@@ -64,6 +64,14 @@ class SendReport:
     blocked: int = 0
 
 
+@dataclass(frozen=True)
+class Outbox:
+    """One bot token and the rate limit that goes with it (Telegram's limits are per bot)."""
+
+    bot: Bot
+    limiter: Limiter
+
+
 class Transient(Exception):
     """A failure worth trying again later (5xx, time-out, too many 429s)."""
 
@@ -87,6 +95,9 @@ class Deliverer:
         self.uow_factory = uow_factory
         self.render = render
         self.limiter = limiter
+        # Other bots by id (one token per municipality): a delivery to a group whose
+        # organisation has a bot of its own goes out through that bot, under its limit.
+        self.other_bots: dict[int, Outbox] = {}
         self.metrics = metrics
         self.lease = lease
         self.workers = workers
@@ -95,6 +106,9 @@ class Deliverer:
         self.timer = timer  # how long a send_due has run: its claims are dated that much later
         self.stopping = False  # set at shutdown: finish the batch in hand, claim no more
         self._marks = _SentMarks(self._record_sent)
+
+    def add_bot(self, bot: Bot, limiter: Limiter) -> None:
+        self.other_bots[bot.id] = Outbox(bot, limiter)
 
     async def send_due(self, now: datetime, *, max_batches: int | None = None) -> SendReport:
         """Sends everything due at `now`, batch by batch, until nothing due is left. While a
@@ -134,7 +148,8 @@ class Deliverer:
         if not claimed:
             return None
         hold_until = self.timer() + self.lease.total_seconds() * LEASE_SHARE
-        return _Batch(claimed, await self._render(claimed), at, hold_until)
+        rendered, outboxes = await self._render(claimed)
+        return _Batch(claimed, rendered, outboxes, at, hold_until)
 
     async def _send_batch(self, batch: _Batch, gate: asyncio.Semaphore, report: SendReport) -> None:
         by_chat: dict[int, list[Delivery]] = {}
@@ -146,7 +161,8 @@ class Deliverer:
             for delivery in deliveries:
                 try:
                     async with gate:
-                        claim = _Claim(delivery, batch.at, batch.hold_until)
+                        outbox = batch.outboxes.get(delivery.id, self._default)
+                        claim = _Claim(delivery, outbox, batch.at, batch.hold_until)
                         await self._deliver(claim, batch.rendered[delivery.id], report)
                 except Exception as error:
                     failure = failure or error
@@ -180,11 +196,26 @@ class Deliverer:
         except Exception:
             log.warning("a batch taken ahead stays claimed until its lease ends", exc_info=True)
 
-    async def _render(self, claimed: list[Delivery]) -> dict[int, Rendered]:
+    @property
+    def _default(self) -> Outbox:
+        return Outbox(self.bot, self.limiter)
+
+    async def _render(
+        self, claimed: list[Delivery]
+    ) -> tuple[dict[int, Rendered], dict[int, Outbox]]:
         """The batch's messages, rendered in one unit of work: one connection, not one per
-        message, and what the renderer reads twice (a group, an organisation) is read once."""
+        message, and what the renderer reads twice (a group, an organisation) is read once.
+        Also which bot sends each (only deliveries for another bot than the default)."""
         rendered: dict[int, Rendered] = {}
+        outboxes: dict[int, Outbox] = {}
         async with self.uow_factory() as uow:
+            if self.other_bots:
+                groups = {d.group_id for d in claimed if d.group_id is not None}
+                bot_of_group = await uow.groups.bot_ids(sorted(groups))
+                for delivery in claimed:
+                    bot_id = bot_of_group.get(delivery.group_id or 0)
+                    if bot_id in self.other_bots:
+                        outboxes[delivery.id] = self.other_bots[bot_id]
             await _read_once(uow, claimed)
             for delivery in claimed:
                 try:
@@ -192,7 +223,7 @@ class Deliverer:
                 except Exception as error:  # this one fails when its turn comes; the rest go
                     rendered[delivery.id] = error
                     await uow.rollback()
-        return rendered
+        return rendered, outboxes
 
     async def _deliver(self, claim: _Claim, parts: Rendered, report: SendReport) -> None:
         delivery, now = claim.delivery, claim.at
@@ -232,7 +263,7 @@ class Deliverer:
         for index, part in enumerate(parts):
             if index < delivery.parts_sent:
                 continue  # went out on an earlier try
-            message = await self._send_with_retries(delivery.chat_id, part)
+            message = await self._send_with_retries(claim.outbox, delivery.chat_id, part)
             if part is parts[-1] or (isinstance(part, TextPart) and part.anchor):
                 anchor_id = (
                     message.message_id if anchor_id is None or _is_anchor(part) else anchor_id
@@ -247,34 +278,34 @@ class Deliverer:
 
         await self._record(claim, write)
 
-    async def _send_with_retries(self, chat_id: int, part: Part) -> Message:
+    async def _send_with_retries(self, outbox: Outbox, chat_id: int, part: Part) -> Message:
         retry_afters = quick = 0
         while True:
-            await self.limiter.wait(chat_id)
+            await outbox.limiter.wait(chat_id)
             try:
-                return await self._send(chat_id, part)
+                return await self._send(outbox.bot, chat_id, part)
             except TelegramRetryAfter as error:
                 self.metrics.rate_limited += 1
                 retry_afters += 1
                 if retry_afters > RETRY_AFTER_TRIES:
                     raise Transient(f"429 {retry_afters} times") from error
-                self.limiter.pause_all(error.retry_after)
+                outbox.limiter.pause_all(error.retry_after)
             except (TelegramServerError, TelegramNetworkError) as error:
                 quick += 1
                 if quick >= QUICK_TRIES:
                     raise Transient(type(error).__name__) from error
                 await asyncio.sleep(self.quick_retry_delay * quick)
 
-    async def _send(self, chat_id: int, part: Part) -> Message:
+    async def _send(self, bot: Bot, chat_id: int, part: Part) -> Message:
         if isinstance(part, TextPart):
-            return await self.bot.send_message(
+            return await bot.send_message(
                 chat_id, part.html, reply_markup=part.keyboard, disable_web_page_preview=True
             )
         if isinstance(part, PhotoPart):
             photo = BufferedInputFile(part.png, filename=part.filename)
-            return await self.bot.send_photo(chat_id, photo, caption=part.caption or None)
+            return await bot.send_photo(chat_id, photo, caption=part.caption or None)
         document = BufferedInputFile(part.data, filename=part.filename)
-        return await self.bot.send_document(chat_id, document, caption=part.caption or None)
+        return await bot.send_document(chat_id, document, caption=part.caption or None)
 
     async def _blocked(self, claim: _Claim, error: str) -> None:
         self.metrics.blocked += 1
@@ -414,6 +445,7 @@ class _OrganisationsOnce(OrganisationRepository):
 class _Batch:
     claimed: list[Delivery]
     rendered: dict[int, Rendered]
+    outboxes: dict[int, Outbox]  # by delivery id, where another bot than the default sends
     at: datetime  # the tick's moment plus the time sending had taken when it was claimed
     hold_until: float  # timer() by which its lease is nearly up
 
@@ -421,6 +453,7 @@ class _Batch:
 @dataclass(frozen=True)
 class _Claim:
     delivery: Delivery
+    outbox: Outbox
     at: datetime  # the tick's moment plus the time sending has taken so far
     hold_until: float  # timer() by which the lease is nearly up
 

@@ -161,6 +161,11 @@ class GroupRepository:
             row.summary_time = summary_time
         return before != (row.name, row.summary_weekday, row.summary_time)
 
+    async def bot_ids(self, group_ids: list[int]) -> dict[int, int]:
+        """Group id -> the bot id of its organisation's own bot, for the groups whose
+        organisation has one (the others are served by the default bot)."""
+        return {}  # organisations have no bot of their own yet
+
     async def link_chat(self, group_id: int, chat_id: int | None) -> None:
         """Where the weekly summary is also posted (a staff group chat); None unlinks."""
         row = await self.session.get_one(GroupRow, group_id)
