@@ -68,6 +68,7 @@ class Organisation:
     kind: OrgKind
     timezone: str = DEFAULT_TIMEZONE
     breaks: tuple[Break, ...] = ()
+    bot_id: int | None = None  # its own Telegram bot; None: the default bot
 
 
 @dataclass(frozen=True)

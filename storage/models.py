@@ -75,6 +75,8 @@ class OrganisationRow(Base):
     kind: Mapped[str] = mapped_column(String(20))
     timezone: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The Telegram bot that serves it (one token per municipality); NULL: the default bot.
+    bot_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class BreakRow(Base):

@@ -11,14 +11,23 @@ from domain.model import Break, DateRange, Group, Organisation, OrgKind
 from storage.models import BreakRow, GroupRow, OrgAdminRow, OrganisationRow
 from storage.repositories import NotFound
 
+IDS_PER_QUERY = 500  # SQLite's older builds allow 999 parameters
+
 
 class OrganisationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add(self, slug: str, name: str, kind: OrgKind, timezone: str) -> Organisation:
+    async def add(
+        self, slug: str, name: str, kind: OrgKind, timezone: str, *, bot_id: int | None = None
+    ) -> Organisation:
         row = OrganisationRow(
-            slug=slug, name=name, kind=kind.value, timezone=timezone, created_at=datetime.now(UTC)
+            slug=slug,
+            name=name,
+            kind=kind.value,
+            timezone=timezone,
+            bot_id=bot_id,
+            created_at=datetime.now(UTC),
         )
         self.session.add(row)
         await self.session.flush()
@@ -27,6 +36,11 @@ class OrganisationRepository:
     async def update(self, org_id: int, *, name: str, kind: OrgKind, timezone: str) -> None:
         row = await self.session.get_one(OrganisationRow, org_id)
         row.name, row.kind, row.timezone = name, kind.value, timezone
+
+    async def set_bot(self, org_id: int, bot_id: int | None) -> None:
+        """Which bot serves the organisation from now on; None: the default bot."""
+        row = await self.session.get_one(OrganisationRow, org_id)
+        row.bot_id = bot_id
 
     async def find(self, slug: str) -> Organisation | None:
         row = await self.session.scalar(select(OrganisationRow).where(OrganisationRow.slug == slug))
@@ -104,6 +118,7 @@ class OrganisationRepository:
             name=row.name,
             kind=OrgKind(row.kind),
             timezone=row.timezone,
+            bot_id=row.bot_id,
             breaks=tuple(Break(b.name, DateRange(b.start_date, b.end_date)) for b in breaks),
         )
 
@@ -164,7 +179,21 @@ class GroupRepository:
     async def bot_ids(self, group_ids: list[int]) -> dict[int, int]:
         """Group id -> the bot id of its organisation's own bot, for the groups whose
         organisation has one (the others are served by the default bot)."""
-        return {}  # organisations have no bot of their own yet
+        found: dict[int, int] = {}
+        ordered = sorted(set(group_ids))
+        for start in range(0, len(ordered), IDS_PER_QUERY):
+            query = (
+                select(GroupRow.id, OrganisationRow.bot_id)
+                .join(OrganisationRow, OrganisationRow.id == GroupRow.org_id)
+                .where(
+                    GroupRow.id.in_(ordered[start : start + IDS_PER_QUERY]),
+                    OrganisationRow.bot_id.is_not(None),
+                )
+            )
+            found.update(
+                {group_id: int(bot_id) for group_id, bot_id in await self.session.execute(query)}
+            )
+        return found
 
     async def link_chat(self, group_id: int, chat_id: int | None) -> None:
         """Where the weekly summary is also posted (a staff group chat); None unlinks."""
