@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PUBLIC_API = "https://api.telegram.org"
@@ -30,6 +30,8 @@ class Settings(BaseSettings):
 
     bot_token: str | None = None
     bot_username: str | None = None  # only where getMe cannot be asked (no token)
+    # Further bots, one per municipality: Telegram's send limit is per bot token.
+    more_bot_tokens: Annotated[tuple[str, ...], NoDecode] = ()
     database_url: str = DEFAULT_DATABASE_URL
     telegram_api_url: str = PUBLIC_API
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
@@ -69,9 +71,32 @@ class Settings(BaseSettings):
     def _token_shape(cls, value: str | None) -> str | None:
         if value is None or value == "":
             return None
-        bot_id, _, secret = value.partition(":")
-        if not bot_id.isdigit() or len(secret) < 20:
-            raise ValueError("does not look like a token from @BotFather (123456:ABC...)")
+        return _checked_token(value)
+
+    @field_validator("more_bot_tokens", mode="before")
+    @classmethod
+    def _token_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("more_bot_tokens")
+    @classmethod
+    def _more_tokens(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        if not value:
+            return value
+        default = info.data.get("bot_token")
+        if not default:
+            raise ValueError("needs BOT_TOKEN too: it is the default bot")
+        seen = {_token_id(default)}
+        for number, token in enumerate(value, start=1):
+            try:
+                _checked_token(token)
+            except ValueError as error:  # the token itself stays out of the message
+                raise ValueError(f"token {number}: {error}") from None
+            if _token_id(token) in seen:
+                raise ValueError(f"token {number}: bot {_token_id(token)} is given twice")
+            seen.add(_token_id(token))
         return value
 
     @field_validator("telegram_api_url")
@@ -83,7 +108,24 @@ class Settings(BaseSettings):
 
     @property
     def bot_id(self) -> int:
-        return int(self.bot_token.partition(":")[0]) if self.bot_token else 0
+        return _token_id(self.bot_token) if self.bot_token else 0
+
+    @property
+    def bot_tokens(self) -> dict[int, str]:
+        """Every bot's token by its id (the id is the token's first part): the default first."""
+        tokens = [self.bot_token] if self.bot_token else []
+        return {_token_id(token): token for token in (*tokens, *self.more_bot_tokens)}
+
+
+def _checked_token(token: str) -> str:
+    bot_id, _, secret = token.partition(":")
+    if not bot_id.isdigit() or len(secret) < 20:
+        raise ValueError("does not look like a token from @BotFather (123456:ABC...)")
+    return token
+
+
+def _token_id(token: str) -> int:
+    return int(token.partition(":")[0])
 
 
 def load_settings(**overrides: object) -> Settings:

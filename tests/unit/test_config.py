@@ -39,3 +39,51 @@ def test_a_wrong_value_names_its_variable_in_one_line(
 def test_admin_ids_are_read_from_a_comma_separated_list(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ADMIN_IDS", "111, 222,333")
     assert load_settings(_env_file=None).admin_ids == {111, 222, 333}
+
+
+DEFAULT = "111:" + "d" * 30
+SECOND = "222:" + "s" * 30
+THIRD = "333:" + "t" * 30
+
+
+def test_more_bot_tokens_add_bots_next_to_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_TOKEN", DEFAULT)
+    monkeypatch.setenv("MORE_BOT_TOKENS", f" {SECOND}, {THIRD},")
+    settings = load_settings(_env_file=None)
+    assert settings.bot_id == 111
+    assert settings.bot_tokens == {111: DEFAULT, 222: SECOND, 333: THIRD}
+    assert list(settings.bot_tokens) == [111, 222, 333]  # the default bot first
+
+
+def test_without_more_bot_tokens_there_is_only_the_default_bot(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BOT_TOKEN", DEFAULT)
+    monkeypatch.delenv("MORE_BOT_TOKENS", raising=False)
+    assert load_settings(_env_file=None).bot_tokens == {111: DEFAULT}
+
+
+@pytest.mark.parametrize(
+    ("default", "more", "complaint"),
+    [
+        (DEFAULT, f"{SECOND},not-a-token", "token 2"),
+        (DEFAULT, f"{SECOND},{SECOND}", "bot 222 is given twice"),
+        (DEFAULT, DEFAULT, "bot 111 is given twice"),
+        (None, SECOND, "needs BOT_TOKEN"),
+    ],
+)
+def test_a_bad_extra_token_stops_start_up_naming_more_bot_tokens(
+    monkeypatch: pytest.MonkeyPatch, default: str | None, more: str, complaint: str
+) -> None:
+    if default is None:
+        monkeypatch.delenv("BOT_TOKEN", raising=False)
+    else:
+        monkeypatch.setenv("BOT_TOKEN", default)
+    monkeypatch.setenv("MORE_BOT_TOKENS", more)
+    with pytest.raises(ConfigError) as raised:
+        load_settings(_env_file=None)
+    line = str(raised.value)
+    assert line.startswith("configuration error: MORE_BOT_TOKENS:")
+    assert complaint in line
+    assert "\n" not in line
+    assert "s" * 30 not in line and "d" * 30 not in line  # no secret in the log
