@@ -3,6 +3,10 @@
 Tests and the demo drive it from the member's side (push_message, press_button), read what the
 bot did (calls, sent_messages, wait_for) and make Telegram misbehave (fail_next, delay_next,
 blocked_users, limit_per_second).
+
+One server can serve several bots (one token per municipality): `add_bot` returns another
+LocalBotAPI on the same address with its own id, username, updates, chats, calls and faults, as
+each bot has on Telegram. A request goes to the bot whose token is in its URL.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from bot.local_api.updates import UpdateQueue
 
 DEFAULT_TOKEN = "123456789:LOCAL-refleks-demo-token"
 CallMatch = str | Callable[[Call], bool]
+NEVER_STARTED = "Forbidden: bot can't initiate conversation with a user"
 
 
 class LocalBotAPI(MemberActions):
@@ -65,10 +70,34 @@ class LocalBotAPI(MemberActions):
         self._closing = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self._base_url: str | None = None
+        self._host: LocalBotAPI | None = None  # the server this bot is served by, if another
+        self._bots: dict[str, LocalBotAPI] = {token: self}  # by token, on the host
+        # Telegram's rule, off unless asked for (many tests write to members who never wrote):
+        # a bot cannot start a private chat with someone who has not written to it first.
+        self.refuses_strangers = False
+
+    def add_bot(self, token: str, *, username: str, first_name: str = "Refleks") -> LocalBotAPI:
+        """Another bot on this server, with a state of its own; returns its side of the API."""
+        if self._host is not None:
+            return self._host.add_bot(token, username=username, first_name=first_name)
+        if token in self._bots:
+            raise ValueError(f"bot {token.split(':', 1)[0]} is served already")
+        other = LocalBotAPI(
+            token=token,
+            username=username,
+            first_name=first_name,
+            limit_per_second=self.flood.per_second,
+            per_chat_per_second=self.flood.per_chat_per_second,
+        )
+        other._host = self
+        self._bots[token] = other
+        return other
 
     # Lifecycle
 
     async def start(self) -> None:
+        if self._host is not None:
+            raise RuntimeError("a bot added with add_bot is served by its host's server")
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         self._runner = web.AppRunner(
@@ -83,8 +112,9 @@ class LocalBotAPI(MemberActions):
         self._base_url = f"http://{host}:{port}"
 
     async def stop(self) -> None:
-        self._closing.set()
-        self.updates.close()
+        for served in self._bots.values():
+            served._closing.set()
+            served.updates.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -98,6 +128,8 @@ class LocalBotAPI(MemberActions):
 
     @property
     def base_url(self) -> str:
+        if self._host is not None:
+            return self._host.base_url
         if self._base_url is None:
             raise RuntimeError("LocalBotAPI is not started: await start() first")
         return self._base_url
@@ -228,6 +260,11 @@ class LocalBotAPI(MemberActions):
     # HTTP
 
     async def _handle(self, request: web.Request) -> web.Response:
+        """A call goes to the bot whose token it carries (an unknown token: 401, here)."""
+        served = self._bots.get(request.match_info["token"], self)
+        return await served._serve(request)
+
+    async def _serve(self, request: web.Request) -> web.Response:
         key = request.match_info["method"].lower()
         name, handler = self._methods.get(key, (request.match_info["method"], None))
         try:
@@ -251,6 +288,7 @@ class LocalBotAPI(MemberActions):
             self.faults.raise_injected(key, chat_id)
             self.faults.raise_if_blocked(key, chat_id)
             if key in SEND_METHODS:
+                self._refuse_stranger(chat_id)
                 self.flood.check(chat_id)
             body: JsonDict = {"ok": True, "result": await handler(params, files)}
             call.status = 200
@@ -260,6 +298,11 @@ class LocalBotAPI(MemberActions):
         call.response = body
         self._notify(call)
         return web.json_response(body, status=call.status)
+
+    def _refuse_stranger(self, chat_id: int | None) -> None:
+        stranger = chat_id is not None and chat_id > 0 and chat_id not in self.state.users
+        if self.refuses_strangers and stranger:
+            raise ApiError(403, NEVER_STARTED)
 
     async def _pause(self, seconds: float) -> None:
         if seconds > 0:

@@ -399,3 +399,53 @@ async def test_plain_http_clients_get_telegrams_answers(api: LocalBotAPI) -> Non
         async with http.get(f"{base}/sendMessage", params={"chat_id": MEMBER, "text": "42"}) as r:
             assert (await r.json())["result"]["text"] == "42"
     assert [sent.text for sent in api.sent_messages(MEMBER)] == ["json", "42"]
+
+
+SECOND_TOKEN = "987654321:LOCAL-second-municipality-bot"
+
+
+async def test_one_server_serves_two_bots_each_with_its_own_chats_and_updates(
+    api: LocalBotAPI, bot: Bot
+) -> None:
+    second = api.add_bot(SECOND_TOKEN, username="vestby_refleks_bot")
+    other = second.make_bot()
+    try:
+        assert second.base_url == api.base_url
+        assert (await bot.get_me()).username == "refleks_demo_bot"
+        me = await other.get_me()
+        assert (me.id, me.username) == (987654321, "vestby_refleks_bot")
+
+        first_update = api.push_message(MEMBER, "til den første")
+        second_update = second.push_message(MEMBER, "til den andre")
+        got_first = await bot.get_updates(timeout=0)
+        got_second = await other.get_updates(timeout=0)
+        assert [(u.update_id, u.message.text) for u in got_first if u.message] == [
+            (first_update, "til den første")
+        ]
+        assert [(u.update_id, u.message.text) for u in got_second if u.message] == [
+            (second_update, "til den andre")
+        ]
+
+        await other.send_message(MEMBER, "svar fra den andre")
+        assert [m.text for m in second.sent_messages(MEMBER)] == ["svar fra den andre"]
+        assert api.sent_messages(MEMBER) == []  # the first bot's chat with the member is apart
+    finally:
+        await other.session.close()
+
+
+async def test_a_bot_that_refuses_strangers_cannot_write_first(api: LocalBotAPI, bot: Bot) -> None:
+    api.refuses_strangers = True
+    with pytest.raises(TelegramForbiddenError, match="initiate conversation"):
+        await bot.send_message(MEMBER, "hei")
+    api.push_message(MEMBER, "hei selv")
+    assert (await bot.send_message(MEMBER, "nå går det")).text == "nå går det"
+
+
+async def test_an_unknown_token_is_refused_with_401(api: LocalBotAPI) -> None:
+    api.add_bot(SECOND_TOKEN, username="vestby_refleks_bot")
+    stranger = Bot("555:LOCAL-nobody-knows-this-token-at-all", session=api.session())
+    try:
+        with pytest.raises(Exception, match="Unauthorized"):
+            await stranger.get_me()
+    finally:
+        await stranger.session.close()
