@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
@@ -66,10 +66,17 @@ class App:
     metrics: Metrics
     clock: Clock
     tick_lock: TickLock
+    # Every bot by id, the default (`bot`) first: one token per municipality, each with its
+    # own send limit. Updates are answered by the bot they came to.
+    bots: dict[int, Bot] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.bots = {self.bot.id: self.bot, **self.bots}
 
     async def close(self) -> None:
         self.tick_lock.close()
-        await self.bot.session.close()
+        for bot in self.bots.values():
+            await bot.session.close()
         await self.dispatcher.storage.close()
         await self.engine.dispose()
 
@@ -118,6 +125,7 @@ async def build_app(
     uow_factory = UnitOfWorkFactory(make_sessions(engine))
     metrics = Metrics()
     bot = make_bot(settings, token)
+    others = [make_bot(settings, more) for more in settings.more_bot_tokens]
     storage, isolation = fsm_backends(settings)
     dispatcher = Dispatcher(storage=storage, events_isolation=isolation)
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(uow_factory, clock, metrics))
@@ -130,6 +138,8 @@ async def build_app(
         uow_factory=uow_factory,
         admin_ids=settings.admin_ids,
         metrics=metrics,
+        bots={b.id: b for b in (bot, *others)},  # to name the right bot for an invite
+        default_bot_id=bot.id,
     )
     from bot.summaries import Summaries
 
@@ -143,8 +153,20 @@ async def build_app(
         metrics,
         lease=timedelta(seconds=settings.lease_seconds),
     )
+    for other in others:  # each bot sends under a limit of its own (Telegram's is per token)
+        deliverer.add_bot(other, make_limiter(settings, storage, other.id))
     return App(
-        settings, engine, uow_factory, catalogue, bot, dispatcher, deliverer, metrics, clock, lock
+        settings,
+        engine,
+        uow_factory,
+        catalogue,
+        bot,
+        dispatcher,
+        deliverer,
+        metrics,
+        clock,
+        lock,
+        {other.id: other for other in others},
     )
 
 
@@ -153,7 +175,7 @@ def poll_in_background(app: App) -> asyncio.Task[None]:
     getUpdates confirms it, as in production."""
     return asyncio.create_task(
         app.dispatcher.start_polling(
-            app.bot,
+            *app.bots.values(),
             handle_as_tasks=False,
             polling_timeout=1,
             handle_signals=False,

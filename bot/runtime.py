@@ -7,6 +7,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from aiogram import Bot
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 
 from bot.app import App, build_app
@@ -32,21 +33,26 @@ STAFF_COMMANDS = (
 
 
 async def register_commands(app: App) -> None:
-    """The command menu in every language (Telegram picks by the user's app language)."""
+    """Every bot's command menu in every language (Telegram picks by the app's language)."""
+    for bot in app.bots.values():
+        await _register_commands(bot, app.settings.admin_ids)
+
+
+async def _register_commands(bot: Bot, admin_ids: frozenset[int]) -> None:
     for language in ("nb", "nn", "en"):
         texts = Texts(language)
         commands = [
             BotCommand(command=c, description=texts(f"command.{c}")) for c in STAFF_COMMANDS
         ]
         code = None if language == "nb" else language
-        await app.bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=code)
+        await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=code)
     texts = Texts("nb")
     admin_menu = [
         *(BotCommand(command=c, description=texts(f"command.{c}")) for c in STAFF_COMMANDS),
         BotCommand(command="admin", description=texts("command.admin")),
     ]
-    for admin_id in sorted(app.settings.admin_ids):  # super-admins see /admin in their menu
-        await app.bot.set_my_commands(admin_menu, scope=BotCommandScopeChat(chat_id=admin_id))
+    for admin_id in sorted(admin_ids):  # super-admins see /admin in their menu
+        await bot.set_my_commands(admin_menu, scope=BotCommandScopeChat(chat_id=admin_id))
 
 
 async def tick_once(settings: Settings, at: datetime) -> int:
@@ -66,12 +72,13 @@ async def run_polling(settings: Settings) -> int:
     by update id)."""
     setup_logging(settings.log_level)
     app = await build_app(settings)
-    await app.bot.delete_webhook(drop_pending_updates=False)
+    for bot in app.bots.values():
+        await bot.delete_webhook(drop_pending_updates=False)
     await register_commands(app)
     scheduler = start_clock(app)
     try:
-        await app.dispatcher.start_polling(
-            app.bot,
+        await app.dispatcher.start_polling(  # every bot, each polled on its own
+            *app.bots.values(),
             handle_as_tasks=False,
             allowed_updates=["message", "callback_query"],
             close_bot_session=False,

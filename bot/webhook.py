@@ -6,6 +6,8 @@
   would otherwise repeat a broken update for hours.
 - A redelivery is recognised by update id (the unit-of-work middleware) and not handled twice.
 - Requests without the right X-Telegram-Bot-Api-Secret-Token get 401.
+- Each bot (one token per municipality) has a path of its own, /telegram/{bot_id}; the default
+  bot also keeps /telegram. An update is handled by the bot whose path it came to.
 - /healthz answers 200 when the database answers, 503 otherwise; /metrics is Prometheus text.
 - SIGTERM stops the clock (a tick in hand is finished) and the server (in-flight requests are
   finished), then closes.
@@ -32,11 +34,20 @@ HEALTH_TIMEOUT = 5.0  # seconds: a load balancer's probe should not hang on a de
 SHUTDOWN_TIMEOUT = 60.0  # seconds for the tick in hand; a batch at 25 a second takes about 8
 
 
+def webhook_path(app: App, bot_id: int) -> str:
+    """Where Telegram posts a bot's updates: the default bot keeps the path it always had."""
+    return WEBHOOK_PATH if bot_id == app.bot.id else f"{WEBHOOK_PATH}/{bot_id}"
+
+
 def make_web_app(app: App, secret: str) -> web.Application:
     web_app = web.Application()
-    SimpleRequestHandler(
-        app.dispatcher, app.bot, handle_in_background=False, secret_token=secret
-    ).register(web_app, path=WEBHOOK_PATH)
+    for bot_id, bot in app.bots.items():
+        handler = SimpleRequestHandler(
+            app.dispatcher, bot, handle_in_background=False, secret_token=secret
+        )
+        handler.register(web_app, path=f"{WEBHOOK_PATH}/{bot_id}")
+        if bot is app.bot:
+            handler.register(web_app, path=WEBHOOK_PATH)
     setup_application(web_app, app.dispatcher, bot=app.bot)
 
     async def healthz(_: web.Request) -> web.Response:
@@ -70,11 +81,12 @@ async def serve(settings: Settings) -> int:
     await runner.setup()
     site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
     await site.start()
-    await app.bot.set_webhook(
-        settings.webhook_url.rstrip("/") + WEBHOOK_PATH,
-        secret_token=settings.webhook_secret,
-        allowed_updates=["message", "callback_query"],
-    )
+    for bot_id, bot in app.bots.items():
+        await bot.set_webhook(
+            settings.webhook_url.rstrip("/") + webhook_path(app, bot_id),
+            secret_token=settings.webhook_secret,
+            allowed_updates=["message", "callback_query"],
+        )
     await register_commands(app)
     stop = asyncio.Event()
     clock = asyncio.create_task(run_every_minute(app, stop))
