@@ -79,6 +79,8 @@ class App:
             await bot.session.close()
         await self.dispatcher.storage.close()
         await self.engine.dispose()
+        if (summaries := self.dispatcher.workflow_data.get("summaries")) is not None:
+            summaries.close()  # its chart workers
 
 
 def make_bot(settings: Settings, token: str | None = None) -> Bot:

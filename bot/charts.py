@@ -8,26 +8,41 @@ count at the bar's end, and for a scale the two end labels and the mean as a das
 Telegram shrinks photos to 1280 px on the longer side, so a tall image loses its text: send long
 summaries as an album of `chart_pages`, each at most 1080 x 1280. matplotlib is imported inside
 the functions, so importing this module stays cheap for the bot's start-up.
+
+Drawing is CPU work that holds the GIL: the bot draws through a `ChartDrawer`, in worker
+processes, so the event loop goes on taking updates and sending meanwhile.
 """
 
 from __future__ import annotations
 
+import asyncio
 import io
+import logging
+import multiprocessing
+import os
 from collections.abc import Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Any
 
 from domain.summary import ChoiceResult, ScaleResult, WeekSummary
 
+log = logging.getLogger(__name__)
+
 if TYPE_CHECKING:
-    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
     from matplotlib.font_manager import FontProperties
-    from matplotlib.patches import Rectangle
+    from matplotlib.textpath import TextToPath
 
 WIDTH = 1080
 PAGE_HEIGHT = 1280  # what Telegram keeps of a photo's longer side
 MAX_ITEMS = 8
 DPI = 100
+PNG_COMPRESSION = 3  # zlib level: 1 fastest, 9 smallest
+MEASURE_CACHE_SIZE = 4096  # measured strings per process
+MAX_WORKERS = 4
 MARGIN = 56
 TOP = 40
 # Large on purpose: in a chat on a phone, the 1080-px photo is shown some 300 points wide.
@@ -88,12 +103,11 @@ def chart_pages(
 
     An item taller than `max_height` on its own (very long title and options) gets a page alone.
     """
-    measure = _Measure()
     words = _words(language)
     pages: list[list[ChartItem]] = []
     height = 0
     for item in items:
-        panel = _panel_height(item, measure, words)
+        panel = _panel_height(item, words)
         if pages and len(pages[-1]) < MAX_ITEMS and height + PANEL_GAP + panel <= max_height:
             pages[-1].append(item)
             height += PANEL_GAP + panel
@@ -103,73 +117,223 @@ def chart_pages(
     return pages
 
 
+def chart_png_pages(items: Sequence[ChartItem], language: str = "nb") -> list[bytes]:
+    """`items` as PNG pages (`chart_pages`, then `distribution_chart`): plain data in, bytes out,
+    so a worker process can draw them."""
+    return [distribution_chart(page, language) for page in chart_pages(items, language)]
+
+
 def distribution_chart(items: Sequence[ChartItem], language: str = "nb") -> bytes:
     """A PNG, 1080 px wide, one panel per item (1 to 8), top to bottom."""
     if not 1 <= len(items) <= MAX_ITEMS:
         raise ValueError(f"a chart shows 1 to {MAX_ITEMS} questions, not {len(items)}")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from PIL import Image
 
-    measure = _Measure()
     words = _words(language)
-    heights = [_panel_height(item, measure, words) for item in items]
+    heights = [_panel_height(item, words) for item in items]
     height = 2 * TOP + sum(heights) + PANEL_GAP * (len(items) - 1)
     figure = Figure(figsize=(WIDTH / DPI, height / DPI), dpi=DPI, facecolor="white")
-    axes = figure.add_axes((0, 0, 1, 1))
-    axes.set_xlim(0, WIDTH)
-    axes.set_ylim(height, 0)  # y grows downwards, as on the screen
-    axes.set_axis_off()
-
+    canvas = FigureCanvasAgg(figure)
+    # No Axes (their ticks, spines and limits cost more than the panels): every artist is placed
+    # in pixels, y growing downwards as on the screen.
+    draw = _Pen(figure, height)
     top = TOP
     for index, (item, panel) in enumerate(zip(items, heights, strict=True)):
         if index:
             separator = top - PANEL_GAP / 2
-            axes.plot([MARGIN, WIDTH - MARGIN], [separator, separator], color=TRACK, lw=2)
-        _draw_panel(axes, item, top, measure, words, language)
+            draw.line((MARGIN, WIDTH - MARGIN), (separator, separator), TRACK, 2)
+        _draw_panel(draw, item, top, words, language)
         top += panel + PANEL_GAP
 
+    canvas.draw()  # type: ignore[no-untyped-call]  # backend_agg has no annotations
+    pixels = canvas.buffer_rgba()  # type: ignore[no-untyped-call]
+    image = Image.frombuffer("RGBA", canvas.get_width_height(), pixels)
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI)  # PNG is drawn by the Agg backend
+    # Opaque anyway: RGB is a quarter less to compress, and level 3 is about as small as the
+    # default 6 at two thirds of the time.
+    image.convert("RGB").save(buffer, format="png", compress_level=PNG_COMPRESSION)
     return buffer.getvalue()
 
 
-class _Measure:
-    """Text widths in pixels, a little generous: Agg's hinting draws up to 2 % wider."""
+class ChartDrawer:
+    """Draws chart pages off the event loop, which also takes updates and sends.
 
-    def __init__(self) -> None:
-        from matplotlib.textpath import TextToPath
+    Matplotlib holds the GIL while it draws (some 60 ms a page), so the pages are drawn in worker
+    processes: one fewer than the CPUs (the event loop keeps one), started on the first chart and
+    shut down by `close`. Where no process can be started, they are drawn in one thread (it still
+    lets the loop run between its GIL turns), and where no thread can be, inline: a slow loop
+    rather than a summary without its chart. Each fallback is logged once.
+    """
 
-        self.text_to_path = TextToPath()
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers if workers is not None else default_workers()
+        self._executor: Executor | None = None
+        self._processes = True  # until starting one fails
 
-    def font(self, size: float, bold: bool = False) -> FontProperties:
-        from matplotlib.font_manager import FontProperties
+    @property
+    def kind(self) -> str:
+        """Where the next chart is drawn: "processes", "thread" (or "inline" after a failure)."""
+        return "processes" if self._processes else "thread"
 
-        return FontProperties(family="DejaVu Sans", size=size, weight="bold" if bold else "normal")
+    async def draw(self, items: Sequence[ChartItem], language: str) -> list[bytes]:
+        """`chart_png_pages(items, language)`, drawn elsewhere."""
+        plain = list(items)  # a frozen dataclass of str, int, float and tuples pickles as is
+        loop = asyncio.get_running_loop()
+        try:
+            drawn = loop.run_in_executor(self._pool(), chart_png_pages, plain, language)
+        except (OSError, RuntimeError) as error:  # a process or thread could not be started
+            drawn = self._fall_back(loop, error, plain, language)
+        try:
+            return await drawn
+        except BrokenProcessPool as error:  # a worker died (killed, out of memory)
+            return await self._fall_back(loop, error, plain, language)
 
-    def width(self, text: str, font: FontProperties) -> float:
-        points, _, _ = self.text_to_path.get_text_width_height_descent(text, font, ismath=False)
-        return points * DPI / 72 * 1.03
+    def close(self) -> None:
+        """Stops the workers without waiting for them (a chart being drawn is dropped); a later
+        chart starts them again."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
 
-    def wrap(self, text: str, font: FontProperties, room: float) -> list[str]:
-        lines: list[str] = []
-        line = ""
-        for word in text.split():
-            candidate = f"{line} {word}" if line else word
-            if self.width(candidate, font) <= room:
-                line = candidate
-                continue
-            if line:
-                lines.append(line)
-            line = word
-            while self.width(line, font) > room and len(line) > 1:  # a word wider than a line
-                cut = len(line) - 1
-                while cut > 1 and self.width(line[:cut] + "-", font) > room:
-                    cut -= 1
-                lines.append(line[:cut] + "-")
-                line = line[cut:]
-        return [*lines, line] if line else lines or [""]
+    def _pool(self) -> Executor:
+        if self._executor is None:
+            if self._processes:
+                # spawn, not fork: a fork of a process with threads (aiosqlite's, the pool's
+                # own) can inherit a lock held by a thread that does not exist in the child.
+                context = multiprocessing.get_context("spawn")
+                self._executor = ProcessPoolExecutor(
+                    self.workers, mp_context=context, initializer=_warm_up
+                )
+            else:
+                self._executor = ThreadPoolExecutor(1, thread_name_prefix="charts")
+        return self._executor
+
+    def _fall_back(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        error: BaseException,
+        items: list[ChartItem],
+        language: str,
+    ) -> asyncio.Future[list[bytes]]:
+        if self._processes:
+            log.warning("charts: no worker process (%r); drawing them in a thread", error)
+            self.close()
+            self._processes = False
+            try:
+                return loop.run_in_executor(self._pool(), chart_png_pages, items, language)
+            except RuntimeError as thread_error:
+                error = thread_error
+        log.warning("charts: no thread either (%r); drawing this one inline", error)
+        drawn: asyncio.Future[list[bytes]] = loop.create_future()
+        drawn.set_result(chart_png_pages(items, language))
+        return drawn
 
 
-_ROOM = WIDTH - 2 * MARGIN
+def default_workers() -> int:
+    """One fewer than the CPUs, so the event loop keeps one; at least one, and at most four
+    (each worker holds matplotlib, some 80 MB)."""
+    return max(1, min(MAX_WORKERS, (os.cpu_count() or 2) - 1))
+
+
+def _warm_up() -> None:
+    """In a new worker: load matplotlib and the fonts before the first chart is asked for."""
+    _width("Refleks", TITLE_PT, True)
+    _font(LABEL_PT)
+
+
+class _Pen:
+    """Draws on a figure in pixels from its top left corner."""
+
+    def __init__(self, figure: Figure, height: float) -> None:
+        from matplotlib.transforms import Affine2D
+
+        self.figure = figure
+        self.pixels = Affine2D().scale(1, -1).translate(0, height)
+
+    def text(
+        self, x: float, y: float, text: str, font: FontProperties, colour: str, **how: Any
+    ) -> None:
+        from matplotlib.text import Text
+
+        self.figure.add_artist(
+            Text(x, y, text, fontproperties=font, color=colour, transform=self.pixels, **how)
+        )
+
+    def line(
+        self,
+        xs: tuple[float, float],
+        ys: tuple[float, float],
+        colour: str,
+        width: float,
+        **how: Any,
+    ) -> None:
+        from matplotlib.lines import Line2D
+
+        self.figure.add_artist(Line2D(xs, ys, color=colour, lw=width, transform=self.pixels, **how))
+
+    def bar(self, left: float, top: float, length: float, colour: str) -> None:
+        from matplotlib.patches import Rectangle
+
+        bar = Rectangle(
+            (left, top),
+            length,
+            BAR,
+            facecolor=colour,
+            edgecolor="none",
+            zorder=1,
+            transform=self.pixels,
+        )
+        self.figure.add_artist(bar)
+
+
+@cache
+def _font(size: float, bold: bool = False) -> FontProperties:
+    from matplotlib.font_manager import FontProperties
+
+    return FontProperties(family="DejaVu Sans", size=size, weight="bold" if bold else "normal")
+
+
+@cache
+def _text_to_path() -> TextToPath:
+    from matplotlib.textpath import TextToPath
+
+    return TextToPath()
+
+
+@lru_cache(maxsize=MEASURE_CACHE_SIZE)
+def _width(text: str, size: float, bold: bool) -> float:
+    """Pixels, a little generous: Agg's hinting draws up to 2 % wider."""
+    points, _, _ = _text_to_path().get_text_width_height_descent(
+        text, _font(size, bold), ismath=False
+    )
+    return float(points) * DPI / 72 * 1.03
+
+
+@lru_cache(maxsize=MEASURE_CACHE_SIZE)
+def _wrap(
+    text: str, size: float, bold: bool = False, room: float = WIDTH - 2 * MARGIN
+) -> tuple[str, ...]:
+    """`text` in lines at most `room` px wide. Remembered: every group of a package is asked the
+    same questions, so titles and options are measured once per process, not once per chart."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        candidate = f"{line} {word}" if line else word
+        if _width(candidate, size, bold) <= room:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        line = word
+        while _width(line, size, bold) > room and len(line) > 1:  # a word wider than a line
+            cut = len(line) - 1
+            while cut > 1 and _width(line[:cut] + "-", size, bold) > room:
+                cut -= 1
+            lines.append(line[:cut] + "-")
+            line = line[cut:]
+    return (*lines, line) if line else tuple(lines) or ("",)
 
 
 def _caption(item: ChartItem, words: tuple[str, str]) -> str:
@@ -189,69 +353,59 @@ def _words(language: str) -> tuple[str, str]:
     return WORDS.get(language, WORDS["nb"])
 
 
-def _panel_height(item: ChartItem, measure: _Measure, words: tuple[str, str]) -> int:
-    title_lines = len(measure.wrap(item.title, measure.font(TITLE_PT, bold=True), _ROOM))
-    caption_lines = len(measure.wrap(_caption(item, words), measure.font(CAPTION_PT), _ROOM))
+def _panel_height(item: ChartItem, words: tuple[str, str]) -> int:
+    title_lines = len(_wrap(item.title, TITLE_PT, True))
+    caption_lines = len(_wrap(_caption(item, words), CAPTION_PT))
     caption_lines += item.mean is not None
     height = title_lines * TITLE_LINE + TITLE_GAP + caption_lines * CAPTION_LINE + 14
     if item.is_scale:
         return height + len(item.labels) * (BAR + BAR_GAP)
-    label_font = measure.font(LABEL_PT)
     for label in item.labels:
-        height += len(measure.wrap(label, label_font, _ROOM)) * LABEL_LINE + BAR + BAR_GAP
+        height += len(_wrap(label, LABEL_PT)) * LABEL_LINE + BAR + BAR_GAP
     return height
 
 
 def _draw_panel(
-    axes: Axes,
-    item: ChartItem,
-    top: float,
-    measure: _Measure,
-    words: tuple[str, str],
-    language: str,
+    draw: _Pen, item: ChartItem, top: float, words: tuple[str, str], language: str
 ) -> None:
-    title_font = measure.font(TITLE_PT, bold=True)
-    for line in measure.wrap(item.title, title_font, _ROOM):
-        axes.text(MARGIN, top, line, fontproperties=title_font, color=INK, va="top")
+    title_font = _font(TITLE_PT, bold=True)
+    for line in _wrap(item.title, TITLE_PT, True):
+        draw.text(MARGIN, top, line, title_font, INK, va="top")
         top += TITLE_LINE
     top += TITLE_GAP
-    caption_font = measure.font(CAPTION_PT)
-    for line in measure.wrap(_caption(item, words), caption_font, _ROOM):
-        axes.text(MARGIN, top, line, fontproperties=caption_font, color=MUTED, va="top")
+    for line in _wrap(_caption(item, words), CAPTION_PT):
+        draw.text(MARGIN, top, line, _font(CAPTION_PT), MUTED, va="top")
         top += CAPTION_LINE
     if item.mean is not None:  # a legend: this dashed line is the mean
         middle = top + CAPTION_LINE / 2 - 2
-        axes.plot([MARGIN, MARGIN + 44], [middle, middle], color=MEAN_COLOUR, lw=4, ls=_DASHES)
-        mean_font = measure.font(CAPTION_PT, bold=True)
+        draw.line((MARGIN, MARGIN + 44), (middle, middle), MEAN_COLOUR, 4, ls=_DASHES)
         text = _mean_text(item.mean, words, language)
-        axes.text(MARGIN + 56, top, text, fontproperties=mean_font, color=MEAN_COLOUR, va="top")
+        draw.text(MARGIN + 56, top, text, _font(CAPTION_PT, bold=True), MEAN_COLOUR, va="top")
         top += CAPTION_LINE
     top += 14
 
     bar_left = MARGIN + (DIGIT_COLUMN if item.is_scale else 0)
     bar_room = WIDTH - MARGIN - COUNT_ROOM - bar_left
     most = max(max(item.counts), 1)
-    label_font, count_font = measure.font(LABEL_PT), measure.font(COUNT_PT, bold=True)
+    label_font, count_font = _font(LABEL_PT), _font(COUNT_PT, bold=True)
     first_bar_middle = top + BAR / 2
     for label, count in zip(item.labels, item.counts, strict=True):
         if item.is_scale:
-            axes.text(
-                MARGIN, top + BAR / 2, label, fontproperties=count_font, color=INK, va="center"
-            )
+            draw.text(MARGIN, top + BAR / 2, label, count_font, INK, va="center")
         else:
-            for line in measure.wrap(label, label_font, _ROOM):
-                axes.text(MARGIN, top, line, fontproperties=label_font, color=INK, va="top")
+            for line in _wrap(label, LABEL_PT):
+                draw.text(MARGIN, top, line, label_font, INK, va="top")
                 top += LABEL_LINE
-        axes.add_patch(_bar(bar_left, top, bar_room + COUNT_ROOM - 8, TRACK))
+        draw.bar(bar_left, top, bar_room + COUNT_ROOM - 8, TRACK)
         length = bar_room * count / most
         if count:
-            axes.add_patch(_bar(bar_left, top, length, BAR_COLOUR))
-        axes.text(
+            draw.bar(bar_left, top, length, BAR_COLOUR)
+        draw.text(
             bar_left + length + 14,
             top + BAR / 2,
             str(count),
-            fontproperties=count_font,
-            color=INK,
+            count_font,
+            INK,
             va="center",
             zorder=4,  # above the mean's line, on a patch of track so the line stops short of it
             bbox={"facecolor": TRACK, "edgecolor": "none", "pad": 4},
@@ -262,10 +416,4 @@ def _draw_panel(
         # The mean sits between the bars of the points it falls between.
         y = first_bar_middle + (item.mean - 1) * (BAR + BAR_GAP)
         end = bar_left + bar_room  # where the longest bar ends, short of its count
-        axes.plot([bar_left - 10, end], [y, y], color=MEAN_COLOUR, lw=5, ls=_DASHES, zorder=3)
-
-
-def _bar(left: float, top: float, length: float, colour: str) -> Rectangle:
-    from matplotlib.patches import Rectangle
-
-    return Rectangle((left, top), length, BAR, facecolor=colour, edgecolor="none", zorder=1)
+        draw.line((bar_left - 10, end), (y, y), MEAN_COLOUR, 5, ls=_DASHES, zorder=3)

@@ -10,6 +10,7 @@ Retention: once a snapshot is older than ANSWER_RETENTION_WEEKS its answer texts
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import logging
@@ -20,6 +21,7 @@ from html import escape
 
 from pydantic import TypeAdapter
 
+from bot.charts import ChartDrawer, chart_items, chart_png_pages
 from content.loader import Catalogue
 from content.schema import Module
 from dialogues.i18n import Texts
@@ -51,17 +53,31 @@ SNAPSHOT = TypeAdapter(WeekSummary)
 BAR = "▇"
 CAPTION_NAME_MAX = 80  # a group's name in a photo caption (Telegram keeps 1,024 characters)
 CHART_CACHE_SIZE = 32  # (group, week, language): every recipient of a week gets the same photos
+ChartKey = tuple[int, date, str]  # group id, week, language
 
 
 class Summaries:
-    def __init__(self, catalogue: Catalogue, threshold: int, outline: Outline) -> None:
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        threshold: int,
+        outline: Outline,
+        drawer: ChartDrawer | None = None,
+    ) -> None:
         self.catalogue = catalogue
         self.threshold = threshold
         self.outline = outline
+        self.drawer = drawer if drawer is not None else ChartDrawer()  # its pool starts lazily
         # A snapshot never changes and its charts hold no text, so a week's photos are drawn
-        # once per language, not once per recipient.
-        self._charts: OrderedDict[tuple[int, date, str], list[tuple[bytes, str]]] = OrderedDict()
+        # once per language, not once per recipient; a week being drawn is waited for, not
+        # drawn again.
+        self._charts: OrderedDict[ChartKey, list[bytes]] = OrderedDict()
+        self._drawing: dict[ChartKey, asyncio.Task[list[bytes]]] = {}
         self._texts_forgotten_before: date | None = None  # the cut-off moves once a week
+
+    def close(self) -> None:
+        """Stops the chart workers (the application's shutdown)."""
+        self.drawer.close()
 
     async def compute(self, uow: UnitOfWork, group_id: int, week: date) -> WeekSummary:
         """The week's summary from the answers no earlier summary showed (pure aggregation)."""
@@ -173,7 +189,8 @@ class Summaries:
         if summary is None:
             return None
         modules = await self.modules_of_week(uow, group.id, week) if leader else []
-        return self.parts(summary, texts, group, leader=leader, modules=modules)
+        photos = await self.photos(summary, texts, group)
+        return self.parts(summary, texts, group, leader=leader, modules=modules, photos=photos)
 
     async def so_far(self, uow: UnitOfWork, group: Group, now: datetime, texts: Texts) -> str:
         """This week so far: participation only, never an answer. Live figures would let anyone
@@ -254,7 +271,8 @@ class Summaries:
         modules = (
             await self.modules_of_week(uow, delivery.group_id, delivery.week) if leader else []
         )
-        return self.parts(summary, texts, group, leader=leader, modules=modules)
+        photos = await self.photos(summary, texts, group)
+        return self.parts(summary, texts, group, leader=leader, modules=modules, photos=photos)
 
     async def modules_of_week(self, uow: UnitOfWork, group_id: int, week: date) -> list[Module]:
         found: dict[tuple[str, int], Module] = {}
@@ -273,48 +291,90 @@ class Summaries:
         *,
         leader: bool,
         modules: list[Module],
+        photos: list[PhotoPart] | None = None,
     ) -> list[Part]:
         """The charts first (as many photos as it takes to stay readable), then the text split
-        under Telegram's limit."""
+        under Telegram's limit. `photos` from `await photos(...)`; without them the charts are
+        drawn here, on the caller's thread."""
         html = render_summary(summary, texts, group.name, leader=leader, modules=modules)
-        photos = self.chart_photos(summary, texts, group)
+        if photos is None:
+            photos = self.chart_photos(summary, texts, group)
         return [*photos, *(TextPart(piece) for piece in split_message(html))]
 
-    def chart_photos(self, summary: WeekSummary, texts: Texts, group: Group) -> list[PhotoPart]:
+    async def photos(self, summary: WeekSummary, texts: Texts, group: Group) -> list[PhotoPart]:
+        """The week's chart pages as photos, drawn off the event loop (by `drawer`)."""
         key = (group.id, summary.week, texts.language)
-        pngs = self._charts.get(key)
+        pngs = self._cached(key)
         if pngs is None:
-            pngs = chart_pngs(summary, texts.language)
-            self._charts[key] = pngs
-            while len(self._charts) > CHART_CACHE_SIZE:
-                self._charts.popitem(last=False)
-        else:
+            drawing = self._drawing.get(key)
+            if drawing is None:
+                drawing = asyncio.create_task(self._draw(key, summary, texts.language))
+                self._drawing[key] = drawing
+            # shielded: one recipient's render given up does not stop the others' drawing
+            pngs = await asyncio.shield(drawing)
+        return _photo_parts(pngs, key, summary, texts, group)
+
+    def chart_photos(self, summary: WeekSummary, texts: Texts, group: Group) -> list[PhotoPart]:
+        """As `photos`, but drawn here and now when not drawn before (no event loop needed)."""
+        key = (group.id, summary.week, texts.language)
+        pngs = self._cached(key)
+        if pngs is None:
+            pngs = [png for png, _ in chart_pngs(summary, texts.language)]
+            self._remember(key, pngs)
+        return _photo_parts(pngs, key, summary, texts, group)
+
+    async def _draw(self, key: ChartKey, summary: WeekSummary, language: str) -> list[bytes]:
+        try:
+            items = chart_items(summary)
+            pngs = await self.drawer.draw(items, language) if items else []
+            self._remember(key, pngs)
+            return pngs
+        finally:
+            del self._drawing[key]
+
+    def _cached(self, key: ChartKey) -> list[bytes] | None:
+        pngs = self._charts.get(key)
+        if pngs is not None:
             self._charts.move_to_end(key)
-        name = escape(_shortened(group.name, CAPTION_NAME_MAX))
-        caption = texts("summary.chart_caption", group=name)
-        return [
-            PhotoPart(
-                png,
-                caption + (f" ({number}/{len(pngs)})" if len(pngs) > 1 else ""),
-                filename,
-            )
-            for number, (png, filename) in enumerate(pngs, start=1)
-        ]
+        return pngs
+
+    def _remember(self, key: ChartKey, pngs: list[bytes]) -> None:
+        self._charts[key] = pngs
+        while len(self._charts) > CHART_CACHE_SIZE:
+            self._charts.popitem(last=False)
+
+
+def _photo_parts(
+    pngs: list[bytes], key: ChartKey, summary: WeekSummary, texts: Texts, group: Group
+) -> list[PhotoPart]:
+    """Every recipient under one key gets the same pages, so each page carries a key the sender
+    can re-use an upload by."""
+    name = escape(_shortened(group.name, CAPTION_NAME_MAX))
+    caption = texts("summary.chart_caption", group=name)
+    group_id, week, language = key
+    return [
+        PhotoPart(
+            png,
+            caption + (f" ({number}/{len(pngs)})" if len(pngs) > 1 else ""),
+            _chart_filename(summary, number),
+            cache_key=f"chart:{group_id}:{week.isoformat()}:{language}:{number}",
+        )
+        for number, png in enumerate(pngs, start=1)
+    ]
+
+
+def _chart_filename(summary: WeekSummary, number: int) -> str:
+    return f"refleks-{summary.week.isoformat()}-{number}.png"
 
 
 def chart_pngs(summary: WeekSummary, language: str) -> list[tuple[bytes, str]]:
-    """The week's distributions as PNGs, each page short enough that Telegram keeps it sharp."""
-    from bot.charts import chart_items, chart_pages, distribution_chart
-
+    """The week's distributions as PNGs, each page short enough that Telegram keeps it sharp,
+    drawn here and now."""
     items = chart_items(summary)
     if not items:
         return []
-    pages = chart_pages(items, language)
-    week = summary.week.isoformat()
-    return [
-        (distribution_chart(page, language), f"refleks-{week}-{number}.png")
-        for number, page in enumerate(pages, start=1)
-    ]
+    pngs = chart_png_pages(items, language)
+    return [(png, _chart_filename(summary, number)) for number, png in enumerate(pngs, start=1)]
 
 
 def without_texts(summary: WeekSummary) -> WeekSummary:

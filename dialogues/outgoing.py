@@ -19,6 +19,9 @@ class PhotoPart:
     png: bytes
     caption: str
     filename: str = "chart.png"
+    # The same picture under the same key may be sent again by its Telegram file_id (upload once):
+    # set only where every recipient of the key gets the very same bytes.
+    cache_key: str | None = None
 
 
 @dataclass(frozen=True)
