@@ -92,7 +92,7 @@ async def unlimited(units: Units) -> dict[str, float]:
                 async with app.uow_factory() as uow:
                     sample = await uow.deliveries.get(1)
                     assert sample is not None
-                    parts = await app.deliverer.render(uow, sample)
+                    parts = (await app.deliverer.render.batch(uow, [sample]))[sample.id]
                 text = parts[0].html if parts and isinstance(parts[0], TextPart) else "x" * 1500
                 bare = await bare_loop(app, 5000, text)
             finally:

@@ -19,6 +19,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -46,9 +47,15 @@ from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
-Render = Callable[[UnitOfWork, Delivery], Awaitable[list[Part] | None]]
-Write = Callable[[UnitOfWork], Awaitable[object]]
 Rendered = list[Part] | Exception | None  # a render that failed fails its delivery, not the batch
+Write = Callable[[UnitOfWork], Awaitable[object]]
+
+
+class Render(Protocol):
+    """Turns a claimed batch into message parts (bot.rendering.Renderer)."""
+
+    async def batch(self, uow: UnitOfWork, deliveries: list[Delivery]) -> dict[int, Rendered]: ...
+
 
 RETRY_AFTER_TRIES = 5
 QUICK_TRIES = 3
@@ -86,7 +93,7 @@ class Deliverer:
         metrics: Metrics,
         *,
         lease: timedelta = timedelta(minutes=2),
-        workers: int = 8,
+        workers: int | None = None,
         batch: int = 200,
         quick_retry_delay: float = 0.5,
         timer: Callable[[], float] = time.monotonic,
@@ -100,7 +107,9 @@ class Deliverer:
         self.other_bots: dict[int, Outbox] = {}
         self.metrics = metrics
         self.lease = lease
-        self.workers = workers
+        # Sends in flight: enough to keep the limit busy while each waits ~20 ms for Telegram
+        # (8 at the usual 25 a second, 50 at the paid-broadcast 1,000).
+        self.workers = workers or min(64, max(8, round(limiter.per_second / 20)))
         self.batch = batch
         self.quick_retry_delay = quick_retry_delay
         self.timer = timer  # how long a send_due has run: its claims are dated that much later
@@ -152,6 +161,7 @@ class Deliverer:
         return _Batch(claimed, rendered, outboxes, at, hold_until)
 
     async def _send_batch(self, batch: _Batch, gate: asyncio.Semaphore, report: SendReport) -> None:
+        marked: list[asyncio.Future[None]] = []  # each send's `sent` mark, written in groups
         by_chat: dict[int, list[Delivery]] = {}
         for delivery in batch.claimed:  # oldest first: each chat gets its messages in that order
             by_chat.setdefault(delivery.chat_id, []).append(delivery)
@@ -163,7 +173,7 @@ class Deliverer:
                     async with gate:
                         outbox = batch.outboxes.get(delivery.id, self._default)
                         claim = _Claim(delivery, outbox, batch.at, batch.hold_until)
-                        await self._deliver(claim, batch.rendered[delivery.id], report)
+                        await self._deliver(claim, batch.rendered[delivery.id], report, marked)
                 except Exception as error:
                     failure = failure or error
             if failure is not None:
@@ -175,6 +185,8 @@ class Deliverer:
         outcomes = await asyncio.gather(
             *(chat(deliveries) for deliveries in by_chat.values()), return_exceptions=True
         )
+        # The batch is done when every send of it is written down (a failed write surfaces).
+        outcomes += await asyncio.gather(*marked, return_exceptions=True)
         for outcome in outcomes:
             if isinstance(outcome, BaseException):
                 raise outcome
@@ -206,7 +218,6 @@ class Deliverer:
         """The batch's messages, rendered in one unit of work: one connection, not one per
         message, and what the renderer reads twice (a group, an organisation) is read once.
         Also which bot sends each (only deliveries for another bot than the default)."""
-        rendered: dict[int, Rendered] = {}
         outboxes: dict[int, Outbox] = {}
         async with self.uow_factory() as uow:
             if self.other_bots:
@@ -216,16 +227,18 @@ class Deliverer:
                     bot_id = bot_of_group.get(delivery.group_id or 0)
                     if bot_id in self.other_bots:
                         outboxes[delivery.id] = self.other_bots[bot_id]
-            await _read_once(uow, claimed)
-            for delivery in claimed:
-                try:
-                    rendered[delivery.id] = await self.render(uow, delivery)
-                except Exception as error:  # this one fails when its turn comes; the rest go
-                    rendered[delivery.id] = error
-                    await uow.rollback()
+            held = await _read_once(uow, claimed)
+            rendered = await self.render.batch(uow, claimed)
+            del held
         return rendered, outboxes
 
-    async def _deliver(self, claim: _Claim, parts: Rendered, report: SendReport) -> None:
+    async def _deliver(
+        self,
+        claim: _Claim,
+        parts: Rendered,
+        report: SendReport,
+        marked: list[asyncio.Future[None]],
+    ) -> None:
         delivery, now = claim.delivery, claim.at
         if isinstance(parts, Exception):
             raise parts
@@ -252,7 +265,9 @@ class Deliverer:
                 self.metrics.retries += 1
                 report.deferred += 1
         else:
-            await self._marks.add(claim, anchor_id, now)
+            # Not waited for here: the sender goes on to the next message while the mark is
+            # written with others in one transaction; the batch waits for all its marks.
+            marked.append(self._marks.add(claim, anchor_id, now))
             self.metrics.messages_sent += 1
             self.metrics.observe_lag((now - delivery.due_at).total_seconds())
             report.sent += 1
@@ -368,8 +383,9 @@ class Deliverer:
 
 class _SentMarks:
     """Sends that finish close together are written down together: one transaction for all
-    that finished while the previous one was being written (a group commit). Each sender waits
-    for its own mark, so nothing counts as sent before it is recorded."""
+    that finished while the previous one was being written (a group commit). Each mark comes
+    with a future that settles when it is written; a batch counts as sent only once all of its
+    futures have."""
 
     def __init__(
         self, write: Callable[[list[tuple[_Claim, int | None, datetime]]], Awaitable[None]]
@@ -378,13 +394,13 @@ class _SentMarks:
         self._waiting: list[tuple[_Claim, int | None, datetime, asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
 
-    async def add(self, claim: _Claim, message_id: int | None, at: datetime) -> None:
-        done = asyncio.get_running_loop().create_future()
+    def add(self, claim: _Claim, message_id: int | None, at: datetime) -> asyncio.Future[None]:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting.append((claim, message_id, at, done))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_waiting())
-        # shielded: a sender cancelled meanwhile does not take its mark out of the writing
-        await asyncio.shield(done)
+        # shielded: a batch cancelled meanwhile does not take its marks out of the writing
+        return asyncio.shield(done)
 
     async def _write_waiting(self) -> None:
         while self._waiting:
@@ -404,18 +420,22 @@ class _SentMarks:
                     done.set_exception(outcome)
 
 
-async def _read_once(uow: UnitOfWork, claimed: list[Delivery]) -> None:
+async def _read_once(uow: UnitOfWork, claimed: list[Delivery]) -> list[object]:
     """Rendering a batch asks, message by message, for the same members' groups, rollouts and
-    organisations: load the members and groups up front (the session hands them out again),
-    and remember rollouts and organisations for the batch (seconds: nothing to go stale)."""
+    organisations: load the members and groups up front, and remember rollouts and
+    organisations for the batch (seconds: nothing to go stale). The rows are returned to be
+    held while rendering: the session keeps only weak references, and hands out again only
+    what someone still holds."""
     members = {d.member_id for d in claimed if d.member_id is not None}
     groups = {d.group_id for d in claimed if d.group_id is not None}
+    held: list[object] = []
     if members:
-        await uow.session.scalars(select(MemberRow).where(MemberRow.id.in_(members)))
+        held += await uow.session.scalars(select(MemberRow).where(MemberRow.id.in_(members)))
     if groups:
-        await uow.session.scalars(select(GroupRow).where(GroupRow.id.in_(groups)))
+        held += await uow.session.scalars(select(GroupRow).where(GroupRow.id.in_(groups)))
     uow.rollouts = _RolloutsOnce(uow.session)
     uow.orgs = _OrganisationsOnce(uow.session)
+    return held
 
 
 class _RolloutsOnce(RolloutRepository):

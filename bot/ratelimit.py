@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 
 
 class Limiter(Protocol):
+    per_second: float  # the bot's overall limit: how many sends are worth having in flight
+
     async def wait(self, chat_id: int) -> None: ...
 
     def pause_all(self, seconds: float) -> None: ...
@@ -32,6 +34,7 @@ class RateLimiter:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
+        self.per_second = per_second
         self.interval = 1.0 / per_second
         self.chat_interval = 1.0 / per_chat_per_second
         self.clock = clock
@@ -102,6 +105,7 @@ class RedisRateLimiter:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.redis = redis
+        self.per_second = per_second
         self.interval_us = round(MICRO / per_second)
         self.chat_interval_us = round(MICRO / per_chat_per_second)
         self.prefix = "{" + prefix + ":rate}"  # one hash slot, so the script works on a cluster

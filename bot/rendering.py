@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from functools import partial
+
+from sqlalchemy import select
 
 from content.loader import Catalogue
 from content.outline import outline
@@ -12,11 +15,25 @@ from dialogues.i18n import Texts
 from dialogues.outgoing import Part, TextPart
 from dialogues.render import kickoff_message, reminder_message, step_message
 from domain.plan import RolloutPlan
+from storage.models import DeliveryRow, MemberRow
 from storage.repositories.deliveries import Delivery, Kind
 from storage.services.schedule import group_plans
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+
+Rendered = list[Part] | Exception | None  # a render that failed fails its delivery only
+
+
+@dataclass
+class BatchFacts:
+    """What a batch's step messages need, read in three queries for the whole batch rather
+    than three for each message (a morning's 200,000 steps would be 600,000 round trips)."""
+
+    languages: dict[int, str] = field(default_factory=dict)  # member id -> language
+    steps_had: dict[int, set[str]] = field(default_factory=dict)  # member id -> step ids
+    plans: dict[int, list[RolloutPlan]] = field(default_factory=dict)  # group id -> plans
 
 
 class Renderer:
@@ -25,10 +42,51 @@ class Renderer:
         self.outline = partial(outline, catalogue)
         self.summaries = summaries  # bot.summaries.SummaryRenderer, for the weekly summaries
 
+    async def batch(self, uow: UnitOfWork, deliveries: list[Delivery]) -> dict[int, Rendered]:
+        """Every delivery of a claimed batch, by id; one that fails to render carries its
+        error (it fails when its turn comes) and the rest still go."""
+        facts = await self.facts(uow, deliveries)
+        rendered: dict[int, Rendered] = {}
+        for delivery in deliveries:
+            try:
+                rendered[delivery.id] = await self.render(uow, delivery, facts)
+            except Exception as error:
+                rendered[delivery.id] = error
+                await uow.rollback()
+        return rendered
+
+    async def facts(self, uow: UnitOfWork, deliveries: list[Delivery]) -> BatchFacts:
+        facts = BatchFacts()
+        members = sorted({d.member_id for d in deliveries if d.member_id is not None})
+        if members:
+            rows = await uow.session.execute(
+                select(MemberRow.id, MemberRow.language).where(MemberRow.id.in_(members))
+            )
+            facts.languages = {member: language or "nb" for member, language in rows}
+        stepping = sorted({d.member_id for d in deliveries if d.kind == Kind.STEP and d.member_id})
+        if stepping:
+            had = await uow.session.execute(
+                select(DeliveryRow.member_id, DeliveryRow.step_id).where(
+                    DeliveryRow.member_id.in_(stepping), DeliveryRow.kind == Kind.STEP
+                )
+            )
+            for member, step in had:
+                facts.steps_had.setdefault(member, set()).add(step)
+        groups = sorted({d.group_id for d in deliveries if d.kind == Kind.STEP and d.group_id})
+        if groups:
+            for plan in await group_plans(uow, groups, self.outline):
+                facts.plans.setdefault(plan.rollout.group_id, []).append(plan)
+        return facts
+
     async def __call__(self, uow: UnitOfWork, delivery: Delivery) -> list[Part] | None:
-        texts = await self._texts(uow, delivery)
+        return await self.render(uow, delivery, await self.facts(uow, [delivery]))
+
+    async def render(
+        self, uow: UnitOfWork, delivery: Delivery, facts: BatchFacts
+    ) -> list[Part] | None:
+        texts = Texts(facts.languages.get(delivery.member_id or 0, "nb"))
         if delivery.kind == Kind.STEP:
-            return await self._step(uow, delivery, texts)
+            return self._step(delivery, texts, facts)
         if delivery.kind == Kind.REMINDER:
             return await self._reminder(uow, delivery, texts)
         if delivery.kind == Kind.KICKOFF:
@@ -43,28 +101,15 @@ class Renderer:
         log.error("delivery %s: no renderer for kind %s", delivery.id, delivery.kind)
         return None
 
-    async def _texts(self, uow: UnitOfWork, delivery: Delivery) -> Texts:
-        if delivery.member_id is None:
-            return Texts("nb")
-        member = await uow.members.get(delivery.member_id)
-        return Texts(member.language or "nb")
-
-    async def plan_of(self, uow: UnitOfWork, delivery: Delivery) -> RolloutPlan | None:
-        if delivery.group_id is None:
-            return None
-        for plan in await group_plans(uow, [delivery.group_id], self.outline):
-            if plan.rollout.id == delivery.rollout_id:
-                return plan
-        return None
-
-    async def _step(self, uow: UnitOfWork, delivery: Delivery, texts: Texts) -> list[Part] | None:
-        plan = await self.plan_of(uow, delivery)
+    def _step(self, delivery: Delivery, texts: Texts, facts: BatchFacts) -> list[Part] | None:
+        plans = facts.plans.get(delivery.group_id or 0, [])
+        plan = next((p for p in plans if p.rollout.id == delivery.rollout_id), None)
         index = None if plan is None else plan.index_of(delivery.step_id or "")
         if plan is None or index is None or delivery.member_id is None:
             return None
         package = self.catalogue[plan.rollout.package_id]
         module, step = self.catalogue.step(package.id, plan.steps[index].step_id)
-        had = {d.step_id for d in await uow.deliveries.steps_of_member(delivery.member_id)}
+        had = facts.steps_had.get(delivery.member_id, set())
         missed = [
             i
             for i in plan.open_indexes(delivery.due_at)
