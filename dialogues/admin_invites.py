@@ -13,6 +13,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 from dialogues.admin_access import typing_org
 from dialogues.admin_states import TYPED, TYPING, AdminInput
 from dialogues.admin_views import Screen, button, day_label, keyboard, send, show
+from dialogues.bots import invite_link, serving_bot
 from dialogues.callbacks import AdminGroup
 from dialogues.i18n import Texts
 from domain.calendar import local_date
@@ -97,7 +98,11 @@ async def _make(
 
 
 async def invite_screen(
-    bot: Bot, texts: Texts, org: Organisation, group: Group, invite: Invite
+    bot: Bot,  # the bot that serves the organisation: its members join through it
+    texts: Texts,
+    org: Organisation,
+    group: Group,
+    invite: Invite,
 ) -> Screen:
     html = texts(
         "admin.invite_made",
@@ -110,8 +115,7 @@ async def invite_screen(
 
 
 async def link(bot: Bot, invite: Invite) -> str:
-    me = await bot.me()
-    return f"https://t.me/{me.username}?start={invite.code}"
+    return await invite_link(bot, invite.code)
 
 
 def about(texts: Texts, org: Organisation, invite: Invite) -> str:
@@ -127,7 +131,8 @@ def about(texts: Texts, org: Organisation, invite: Invite) -> str:
 async def invite_chosen(
     query: CallbackQuery,
     callback_data: AdminGroup,
-    bot: Bot,
+    bots: dict[int, Bot],
+    default_bot_id: int,
     uow: UnitOfWork,
     now: datetime,
     texts: Texts,
@@ -139,7 +144,10 @@ async def invite_chosen(
         await query.answer(texts("admin.not_allowed"), show_alert=True)
         return
     invite = await _make(uow, now, org, group, *parts)
-    await show(query, await invite_screen(bot, texts, org, group, invite))
+    await show(
+        query,
+        await invite_screen(serving_bot(bots, default_bot_id, org), texts, org, group, invite),
+    )
 
 
 async def ask_number(
@@ -163,7 +171,8 @@ async def ask_number(
 async def number_typed(
     message: Message,
     state: FSMContext,
-    bot: Bot,
+    bots: dict[int, Bot],
+    default_bot_id: int,
     uow: UnitOfWork,
     now: datetime,
     texts: Texts,
@@ -185,7 +194,10 @@ async def number_typed(
     await state.set_state(None)
     await state.update_data({TYPING: {}})
     invite = await _make(uow, now, org, group, parts[0], parts[1], int(text))
-    await send(message, await invite_screen(bot, texts, org, group, invite))
+    await send(
+        message,
+        await invite_screen(serving_bot(bots, default_bot_id, org), texts, org, group, invite),
+    )
 
 
 async def _typed_group(uow: UnitOfWork, group_id: object) -> Group | None:
@@ -215,20 +227,25 @@ async def invites_screen(
 
 async def invites_menu(
     query: CallbackQuery,
-    bot: Bot,
+    bots: dict[int, Bot],
+    default_bot_id: int,
     uow: UnitOfWork,
     now: datetime,
     texts: Texts,
     org: Organisation,
     group: Group,
 ) -> None:
-    await show(query, await invites_screen(bot, uow, now, texts, org, group))
+    await show(
+        query,
+        await invites_screen(serving_bot(bots, default_bot_id, org), uow, now, texts, org, group),
+    )
 
 
 async def revoke(
     query: CallbackQuery,
     callback_data: AdminGroup,
-    bot: Bot,
+    bots: dict[int, Bot],
+    default_bot_id: int,
     uow: UnitOfWork,
     now: datetime,
     texts: Texts,
@@ -241,7 +258,9 @@ async def revoke(
         return
     await uow.invites.revoke(invite.code)
     await show(
-        query, await invites_screen(bot, uow, now, texts, org, group), texts("admin.revoked")
+        query,
+        await invites_screen(serving_bot(bots, default_bot_id, org), uow, now, texts, org, group),
+        texts("admin.revoked"),
     )
 
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import Message
 
+from dialogues.bots import invite_link, serving_bot, username
 from dialogues.i18n import Texts, pick_language
 from domain.invites import InviteProblem
 from domain.model import Member, Role
-from storage.services.joining import join
+from storage.services.joining import OtherBot, join
 from storage.uow import UnitOfWork
 
 
@@ -23,15 +24,35 @@ async def start_with_invite(
     now: datetime,
     texts: Texts,
     threshold: int,
+    bot: Bot,
+    bots: dict[int, Bot],
+    default_bot_id: int,
 ) -> None:
     user = message.from_user
     assert user is not None
     language = pick_language(None, user.language_code)
+    code = command.args or ""
     joined = await join(
-        uow, command.args or "", user.id, now, language=language, display_name=user.full_name
+        uow,
+        code,
+        user.id,
+        now,
+        language=language,
+        display_name=user.full_name,
+        served_here=lambda org: serving_bot(bots, default_bot_id, org).id == bot.id,
     )
     if isinstance(joined, InviteProblem):
         await message.answer(texts(f"join.{joined.value}"))
+        return
+    if isinstance(joined, OtherBot):
+        # Only the organisation's own bot may write to its members, and Telegram lets a bot
+        # write only to people who wrote to it first: send them there.
+        right = serving_bot(bots, default_bot_id, joined.organisation)
+        org_name = escape(joined.organisation.name)
+        link = await invite_link(right, code)
+        await message.answer(
+            texts("join.other_bot", org=org_name, bot=await username(right), link=link)
+        )
         return
     texts = Texts(joined.member.language or language)
     key = "join.welcome_leader" if joined.role is Role.LEADER else "join.welcome"

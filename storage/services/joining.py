@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,6 +21,15 @@ class Joined:
     new: bool  # False: they were in the group with that role already
 
 
+@dataclass(frozen=True)
+class OtherBot:
+    """The invite belongs to an organisation another bot serves: nothing was joined. (Joining
+    here would send the member's steps through a bot they never wrote to, which Telegram
+    refuses.)"""
+
+    organisation: Organisation
+
+
 async def join(
     uow: UnitOfWork,
     code: str,
@@ -28,14 +38,18 @@ async def join(
     *,
     language: str | None = None,
     display_name: str | None = None,
-) -> Joined | InviteProblem:
-    """Redeems the invite for this Telegram user and commits; a bad code joins nothing."""
+    served_here: Callable[[Organisation], bool] | None = None,
+) -> Joined | InviteProblem | OtherBot:
+    """Redeems the invite for this Telegram user and commits; a bad code joins nothing, nor
+    does an invite to an organisation that `served_here` says another bot serves."""
     invite = await uow.invites.find(code) if looks_like_code(code) else None
     problem = invite_problem(invite, now)
     if problem is not None or invite is None:
         return problem or InviteProblem.UNKNOWN
     group = await uow.groups.get(invite.group_id)
     organisation = await uow.orgs.get(group.org_id)
+    if served_here is not None and not served_here(organisation):
+        return OtherBot(organisation)
     member = await uow.members.ensure(telegram_id, language=language)
     new = await uow.members.join(
         member.id, group.id, invite.role, local_date(now, organisation.timezone)
