@@ -45,6 +45,12 @@ def add_admin_commands(commands: Any) -> None:
     org_add.add_argument("--name", required=True)
     org_add.add_argument("--kind", required=True, choices=[k.value for k in OrgKind])
     org_add.add_argument("--timezone", default=None, help="default: TIMEZONE (Europe/Oslo)")
+    org_add.add_argument(
+        "--bot-id", type=_bot_choice, help="its own bot: an id from MORE_BOT_TOKENS, or 'default'"
+    )
+    org_bot = org.add_parser("bot", help="which bot serves the organisation (before anyone joins)")
+    org_bot.add_argument("slug")
+    org_bot.add_argument("bot_id", type=_bot_choice, metavar="BOT_ID|default")
     org_admin = org.add_parser("admin", help="let a Telegram user administer the organisation")
     org_admin.add_argument("slug")
     org_admin.add_argument("telegram_id", type=int)
@@ -113,6 +119,23 @@ def add_break_and_plan_commands(area: Any, parse_date: Callable[[str], Any]) -> 
     )
 
 
+DEFAULT_BOT = "default"
+
+
+def _bot_choice(text: str) -> int | str:
+    """A bot id (the digits before the colon of its token), or 'default'."""
+    if text == DEFAULT_BOT:
+        return text
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"'{text}' is neither a bot id nor 'default'")
+    return int(text)
+
+
+def known_bots(settings: Settings) -> admin.KnownBots:
+    others = frozenset(bot_id for bot_id in settings.bot_tokens if bot_id != settings.bot_id)
+    return admin.KnownBots(settings.bot_id or None, others)
+
+
 def run_admin(args: argparse.Namespace) -> int:
     from bot.cli import CliError
 
@@ -151,7 +174,23 @@ async def org_add(uow: UnitOfWork, args: argparse.Namespace, settings: Settings)
     found, change = await admin.add_org(
         uow, args.slug, args.name, OrgKind(args.kind), args.timezone or settings.timezone
     )
-    return [f"{change} organisation {found.slug} ({found.kind}, {found.timezone}): {found.name}"]
+    if args.bot_id is not None:
+        bot_id = None if args.bot_id == DEFAULT_BOT else args.bot_id
+        found, bot_change = await admin.set_org_bot(uow, found, bot_id, known_bots(settings))
+        if change is admin.Change.UNCHANGED:
+            change = bot_change
+    return [
+        f"{change} organisation {found.slug} ({found.kind}, {found.timezone}"
+        f"{admin.describe_bot(found)}): {found.name}"
+    ]
+
+
+async def org_bot(uow: UnitOfWork, args: argparse.Namespace, settings: Settings) -> list[str]:
+    found = await admin.org(uow, args.slug)
+    bot_id = None if args.bot_id == DEFAULT_BOT else args.bot_id
+    found, change = await admin.set_org_bot(uow, found, bot_id, known_bots(settings))
+    served_by = "the default bot" if found.bot_id is None else f"bot {found.bot_id}"
+    return [f"{change} {found.slug}: served by {served_by}"]
 
 
 async def org_admin(uow: UnitOfWork, args: argparse.Namespace, settings: Settings) -> list[str]:
@@ -175,24 +214,40 @@ async def invite_make(uow: UnitOfWork, args: argparse.Namespace, settings: Setti
         max_uses=args.max_uses,
         expires_days=args.expires_days,
     )
+    organisation, _ = await admin.group_at(uow, args.path)
+    username = bot_username(settings, organisation.bot_id)
     uses = "unlimited uses" if made.max_uses is None else f"{made.max_uses} uses"
     expiry = (
         "no expiry" if made.expires_at is None else f"expires {made.expires_at:%Y-%m-%d %H:%M} UTC"
     )
     return [
         f"invite for {args.path} as {made.role}: {uses}, {expiry}",
-        f"https://t.me/{bot_username(settings)}?start={made.code}",
+        f"https://t.me/{username}?start={made.code}",
     ]
 
 
-def bot_username(settings: Settings) -> str:
-    """From getMe when there is a token (a plain HTTP call: no aiogram needed for it)."""
+def bot_username(settings: Settings, bot_id: int | None = None) -> str:
+    """The username of the bot that serves an organisation (`bot_id`; None: the default bot),
+    from getMe with its token (a plain HTTP call: no aiogram needed for it). BOT_USERNAME
+    names the default bot where there is no token to ask with."""
+    if bot_id is not None and bot_id != settings.bot_id:
+        token = settings.bot_tokens.get(bot_id)
+        if token is None:  # its link would name a bot that is not running here
+            raise admin.AdminError(
+                f"the organisation is served by bot {bot_id}, and no token in MORE_BOT_TOKENS "
+                "is for that bot: set MORE_BOT_TOKENS as the bot has it"
+            )
+        return _ask_username(settings, token)
     if settings.bot_username:
         return settings.bot_username.lstrip("@")
     if not settings.bot_token:
         print("warning: no BOT_TOKEN or BOT_USERNAME: the link names the demo bot", file=sys.stderr)
         return "refleks_demo_bot"
-    url = f"{settings.telegram_api_url}/bot{settings.bot_token}/getMe"
+    return _ask_username(settings, settings.bot_token)
+
+
+def _ask_username(settings: Settings, token: str) -> str:
+    url = f"{settings.telegram_api_url}/bot{token}/getMe"
     try:
         with urllib.request.urlopen(url, timeout=10) as response:
             return str(json.load(response)["result"]["username"])
@@ -282,7 +337,10 @@ async def status_show(uow: UnitOfWork, args: argparse.Namespace, settings: Setti
         return ["no organisations yet: refleks admin org add SLUG --name NAME --kind school"]
     lines = []
     for found in orgs:
-        lines.append(f"{found.slug}: {found.name} ({found.kind}, {found.timezone})")
+        lines.append(
+            f"{found.slug}: {found.name} ({found.kind}, {found.timezone}"
+            f"{admin.describe_bot(found)})"
+        )
         for group in await uow.groups.of_org(found.id):
             staff = await uow.members.count(group.id, Role.STAFF)
             leaders = await uow.members.count(group.id, Role.LEADER)
@@ -326,7 +384,9 @@ async def plan_apply(uow: UnitOfWork, args: argparse.Namespace, settings: Settin
     packages = _packages()
     try:
         parsed = plans.read_plan(args.file, packages)
-        result = await plans.apply_plan(uow, parsed, packages, _now(), settings.timezone)
+        result = await plans.apply_plan(
+            uow, parsed, packages, _now(), settings.timezone, known_bots(settings)
+        )
     except plans.PlanError as error:
         raise CliError(str(error)) from None
     for warning in result.warnings:
@@ -340,6 +400,7 @@ async def plan_apply(uow: UnitOfWork, args: argparse.Namespace, settings: Settin
 ACTIONS: dict[tuple[str, str], Action] = {
     ("org", "add"): org_add,
     ("org", "admin"): org_admin,
+    ("org", "bot"): org_bot,
     ("group", "add"): group_add,
     ("invite", "make"): invite_make,
     ("rollout", "add"): rollout_add,

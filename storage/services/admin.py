@@ -133,6 +133,53 @@ async def add_org(
     return await uow.orgs.get(found.id), Change.UPDATED
 
 
+@dataclass(frozen=True)
+class KnownBots:
+    """The bots this deployment runs, by id (the first part of BOT_TOKEN and of each of
+    MORE_BOT_TOKENS): an organisation can only be given one of these."""
+
+    default: int | None
+    others: frozenset[int] = frozenset()
+
+    def checked(self, bot_id: int | None) -> int | None:
+        """The bot id to store: None for the default bot (by name or by its id)."""
+        if bot_id is None or bot_id == self.default:
+            return None
+        if bot_id not in self.others:
+            known = ", ".join(str(b) for b in sorted(self.others)) or "none"
+            raise AdminError(
+                f"bot {bot_id} is not one of the bots in MORE_BOT_TOKENS (those are: {known})"
+            )
+        return bot_id
+
+
+async def set_org_bot(
+    uow: UnitOfWork, organisation: Organisation, bot_id: int | None, bots: KnownBots
+) -> tuple[Organisation, Change]:
+    """Which bot serves the organisation; None: the default bot. Refused once anyone has
+    joined: they wrote to the old bot, and Telegram lets a bot write only to people who wrote
+    to it first, so the new one could not send them their steps."""
+    wanted = bots.checked(bot_id)
+    if organisation.bot_id == wanted:
+        return organisation, Change.UNCHANGED
+    joined = 0
+    for group in await uow.groups.of_org(organisation.id):
+        for role in Role:
+            joined += await uow.members.count(group.id, role)
+    if joined:
+        raise AdminError(
+            f"'{organisation.slug}' has {joined} members who joined through its bot now; another "
+            "bot could not write to them (Telegram lets a bot write only to people who wrote to "
+            "it first), so its bot stays as it is: give an organisation its bot before anyone joins"
+        )
+    await uow.orgs.set_bot(organisation.id, wanted)
+    return await uow.orgs.get(organisation.id), Change.UPDATED
+
+
+def describe_bot(organisation: Organisation) -> str:
+    return "" if organisation.bot_id is None else f", bot {organisation.bot_id}"
+
+
 async def add_group(uow: UnitOfWork, path: str, name: str) -> tuple[Group, Change]:
     org_slug, group_slug = split_path(path)
     organisation = await org(uow, org_slug)

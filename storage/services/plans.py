@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import (
@@ -165,7 +165,16 @@ def _text(limit: int) -> StringConstraints:
     return StringConstraints(strip_whitespace=True, min_length=1, max_length=limit)
 
 
+def _bot(value: object) -> object:
+    if value == "default" or (isinstance(value, int) and not isinstance(value, bool) and value > 0):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    raise ValueError("write a bot id (the digits before the colon of the bot's token) or 'default'")
+
+
 Day = Annotated[date, BeforeValidator(_day)]
+BotChoice = Annotated[int | Literal["default"], BeforeValidator(_bot)]
 Modules = Annotated[tuple[int, ...], _from_text(parse_modules, "'0-2' or '1,3,5'")]
 Weekdays = Annotated[frozenset[int], _from_text(parse_weekdays, "'mon-fri' or 'man,ons,fre'")]
 Clock = Annotated[time, _from_text(parse_hhmm, "'08:00'")]
@@ -243,17 +252,20 @@ class PlannedOrg(_Strict):
     name: OrgName | None = None
     kind: OrgKind | None = None
     timezone: TimeZone | None = None
+    # its own bot (one token per municipality): an id from MORE_BOT_TOKENS, or "default";
+    # left out, the organisation keeps the bot it has (a new one: the default bot)
+    bot_id: BotChoice | None = None
     breaks: list[PlannedBreak] = []
     groups: list[PlannedGroup] = []
 
     @model_validator(mode="after")
     def _described_or_referenced(self) -> PlannedOrg:
         if (self.name is None) != (self.kind is None) or (
-            self.timezone is not None and self.name is None
+            (self.timezone is not None or self.bot_id is not None) and self.name is None
         ):
             raise ValueError(
-                f"give '{self.slug}' both name and kind (and a timezone if you like) to create or "
-                "update it, or none of them to use it as it is in the database"
+                f"give '{self.slug}' both name and kind (and a timezone or bot_id if you like) to "
+                "create or update it, or none of them to use it as it is in the database"
             )
         return self
 
@@ -548,6 +560,7 @@ async def apply_plan(
     packages: Packages,
     now: datetime,
     default_timezone: str,
+    bots: admin.KnownBots | None = None,
 ) -> PlanResult:
     """Writes the checked plan in `uow`; the caller commits. On PlanError (an organisation the
     plan only names is missing, or a use case refuses an entry) the caller must not commit."""
@@ -567,6 +580,9 @@ async def apply_plan(
         at: YamlPath = ("organisations", i)
         with parsed.pinned(at):
             organisation = await _apply_org(uow, planned, timezone, result)
+        if planned.bot_id is not None:
+            with parsed.pinned((*at, "bot_id")):
+                organisation = await _apply_bot(uow, organisation, planned.bot_id, bots, result)
         for j, closed in enumerate(planned.breaks):
             with parsed.pinned((*at, "breaks", j)):
                 _, made, change = await add_break(
@@ -595,6 +611,22 @@ async def _apply_org(
         f"organisation {organisation.slug} ({organisation.kind}, {organisation.timezone}): "
         f"{organisation.name}",
     )
+    return organisation
+
+
+async def _apply_bot(
+    uow: UnitOfWork,
+    organisation: Organisation,
+    bot_id: int | Literal["default"],
+    bots: admin.KnownBots | None,
+    result: PlanResult,
+) -> Organisation:
+    if bots is None:
+        raise AdminError("bot_id needs the bots this deployment runs (BOT_TOKEN, MORE_BOT_TOKENS)")
+    wanted = None if bot_id == "default" else bot_id
+    organisation, change = await admin.set_org_bot(uow, organisation, wanted, bots)
+    served_by = "the default bot" if organisation.bot_id is None else f"bot {organisation.bot_id}"
+    result.add(change, f"bot of {organisation.slug}: {served_by}")
     return organisation
 
 

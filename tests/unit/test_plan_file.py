@@ -215,8 +215,14 @@ ROLLOUTS = (
         ),
         (
             "organisations:\n  - slug: nordby\n    name: Nordby\n",
-            "plan.yaml:2: organisations[0]: give 'nordby' both name and kind (and a timezone if "
-            "you like) to create or update it, or none of them to use it as it is in the database",
+            "plan.yaml:2: organisations[0]: give 'nordby' both name and kind (and a timezone or "
+            "bot_id if you like) to create or update it, or none of them to use it as it is in the "
+            "database",
+        ),
+        (
+            ORG + "    bot_id: the-new-one\n",
+            "plan.yaml:5: bot_id: write a bot id (the digits before the colon of the bot's token) "
+            "or 'default'",
         ),
         (
             ORG.replace("organisations:", "organizations:"),
@@ -294,3 +300,10 @@ def test_the_shipped_example_reads() -> None:
 @given(st.sets(st.integers(min_value=0, max_value=60), min_size=1))
 def test_module_text_reads_back_as_the_same_modules(modules: set[int]) -> None:
     assert parse_modules(format_modules(modules)) == tuple(sorted(modules))
+
+
+@pytest.mark.parametrize(("written", "read"), [("777000111", 777000111), ("default", "default")])
+def test_an_organisation_may_name_its_own_bot(written: str, read: object) -> None:
+    plan = parse_plan(ORG + f"    bot_id: {written}\n", "plan.yaml", PACKAGES).plan
+    assert plan.organisations[0].bot_id == read
+    assert parse_plan(ORG, "plan.yaml", PACKAGES).plan.organisations[0].bot_id is None
