@@ -95,6 +95,11 @@ class LocalBotAPI(MemberActions):
 
     # Lifecycle
 
+    def served_bot(self, token: str) -> LocalBotAPI:
+        """The side of the API of a bot this server serves (this one, or one from add_bot)."""
+        host = self._host or self
+        return host._bots[token]
+
     async def start(self) -> None:
         if self._host is not None:
             raise RuntimeError("a bot added with add_bot is served by its host's server")

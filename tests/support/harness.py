@@ -82,12 +82,26 @@ class Refleks:
     def messages(self, chat_id: int) -> list[SentMessage]:
         return self.api.sent_messages(chat_id)
 
+    def on_bot(self, token: str) -> Refleks:
+        """The same Refleks as members of another of its bots see it (one per municipality)."""
+        return Refleks(self.api.served_bot(token), self.app, self.clock, self.polling)
+
 
 @contextlib.asynccontextmanager
 async def running_refleks(
-    database_url: str, now: datetime, *, threshold: int = 3, **settings: object
+    database_url: str,
+    now: datetime,
+    *,
+    threshold: int = 3,
+    more_bots: dict[str, str] | None = None,
+    **settings: object,
 ) -> AsyncIterator[Refleks]:
+    """`more_bots`: token -> username of further bots (MORE_BOT_TOKENS), on the same server."""
     api = LocalBotAPI()
+    for token, username in (more_bots or {}).items():
+        api.add_bot(token, username=username)
+    if more_bots:
+        settings["more_bot_tokens"] = ",".join(more_bots)
     await api.start()
     clock = ManualClock(now)
     config = Settings(
