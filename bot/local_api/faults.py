@@ -57,8 +57,12 @@ def injected_error(error_code: int, retry_after: int | None, description: str | 
     return ApiError(error_code, text)
 
 
+PAID_BROADCAST_CEILING = 1000  # messages a second with allow_paid_broadcast
+
+
 class FloodControl:
-    """A global sliding-second limit plus a minimum gap per chat, as Telegram advises."""
+    """A global sliding-second limit plus a minimum gap per chat, as Telegram advises. Sends
+    with allow_paid_broadcast count against Telegram's paid ceiling instead (1,000 a second)."""
 
     def __init__(
         self,
@@ -71,25 +75,29 @@ class FloodControl:
         self.clock = clock
         self.refusals = 0
         self._recent: deque[float] = deque()
+        self._recent_paid: deque[float] = deque()
         self._last_in_chat: dict[int, float] = {}
 
-    def check(self, chat_id: int | None) -> None:
+    def check(self, chat_id: int | None, *, paid: bool = False) -> None:
         """Count the send, or raise 429 with the whole seconds until it would be allowed."""
         if self.per_second is None:
             return
         now = self.clock()
-        while self._recent and now - self._recent[0] >= 1.0:
-            self._recent.popleft()
+        recent, ceiling = (
+            (self._recent_paid, PAID_BROADCAST_CEILING) if paid else (self._recent, self.per_second)
+        )
+        while recent and now - recent[0] >= 1.0:
+            recent.popleft()
         wait = 0.0
-        if len(self._recent) >= self.per_second:
-            wait = self._recent[0] + 1.0 - now
+        if len(recent) >= ceiling:
+            wait = recent[0] + 1.0 - now
         if chat_id is not None and chat_id in self._last_in_chat:
             gap = 1.0 / self.per_chat_per_second
             wait = max(wait, self._last_in_chat[chat_id] + gap - now)
         if wait > 0:
             self.refusals += 1
             raise rate_limited(max(1, math.ceil(wait)))
-        self._recent.append(now)
+        recent.append(now)
         if chat_id is not None:
             self._last_in_chat[chat_id] = now
 

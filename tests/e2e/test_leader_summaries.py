@@ -224,6 +224,11 @@ async def test_a_group_above_the_threshold_gets_the_full_summary_with_its_photo_
             assert STARTERS not in staff_text
             assert shown("summary.footer_leader", threshold=THRESHOLD) not in staff_text
 
+        # Each chart page went up once; the rest of the group got it by its file_id.
+        everyone_photos = [m for m in refleks.api.sent_messages()[mark:] if m.method == "sendPhoto"]
+        assert len(everyone_photos) == len(photos) * (1 + len(STAFF))
+        assert len({m.photo.file_id for m in everyone_photos if m.photo}) == len(photos)
+
 
 async def test_a_group_below_the_threshold_gets_counts_only(database_url: str) -> None:
     async with running_refleks(database_url, oslo(MONDAY, 7), threshold=THRESHOLD) as refleks:
