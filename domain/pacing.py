@@ -1,0 +1,96 @@
+"""Pacing: booking a morning's sends into the minutes a bot can actually send them in.
+
+Telegram lets a bot send about 30 messages a second, so 200,000 steps owed at 08:00 take
+almost two hours whatever we do. Rather than pile them all on 08:00 and let a queue sort it
+out, each send is booked into a minute of its bot's lane that still has room (a minute holds
+`capacity` sends: a share of the bot's limit, the rest kept for replies to members). Then:
+
+- each minute's tick sends one minute's booking, so the rate limit stays busy but the tick
+  finishes within the minute and the next one plans on time;
+- what is already booked (yesterday's reminders, a summary) counts, so nothing double-books;
+- nobody gets anything before their own time: a booking is never earlier than its nominal
+  minute, only later;
+- a school's staff get the step together (a group's sends are booked one after another), and
+  which schools come last changes from day to day (a rotation, not always the same ones).
+
+Plain data in, plain data out: the caller reads what is unbooked and writes the bookings.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+MINUTE = timedelta(minutes=1)
+
+# Within a minute, the order kinds are booked in: a module's kick-off before the step it
+# introduces, today's step before yesterday's reminder, then the weekly summaries.
+KIND_ORDER = {"kickoff": 0, "step": 1, "reminder": 2, "summary": 3, "note": 4}
+# Sends a delivery takes: a summary is its chart pages and one or two texts.
+KIND_WEIGHT = {"summary": 4}
+
+
+@dataclass(frozen=True)
+class Unbooked:
+    id: int
+    lane: int  # the bot that sends it: limits are per bot token
+    nominal: datetime  # when it is owed (UTC): the group's or the member's own send time
+    group: int | None
+    kind: str
+
+    @property
+    def weight(self) -> int:
+        return KIND_WEIGHT.get(self.kind, 1)
+
+
+@dataclass(frozen=True)
+class Booking:
+    id: int
+    at: datetime  # the start of the minute it goes out in
+    late: timedelta  # how far after its nominal minute
+
+
+def minute_of(instant: datetime) -> datetime:
+    return instant.replace(second=0, microsecond=0)
+
+
+def book(
+    unbooked: Iterable[Unbooked],
+    *,
+    capacity: int,
+    booked: Mapping[tuple[int, datetime], int],
+    now: datetime,
+) -> list[Booking]:
+    """Books each delivery into the first minute, at or after both its nominal minute and
+    `now`'s, whose lane has room for its weight. `booked` is what each (lane, minute) already
+    holds. A delivery heavier than a whole minute gets an empty minute of its own."""
+    if capacity < 1:
+        raise ValueError("a minute must hold at least one send")
+    load: dict[tuple[int, datetime], int] = dict(booked)
+    start = minute_of(now)
+    bookings = []
+    for item in sorted(unbooked, key=_booking_order):
+        minute = max(minute_of(item.nominal), start)
+        weight = min(item.weight, capacity)
+        while load.get((item.lane, minute), 0) + weight > capacity:
+            minute += MINUTE
+        load[(item.lane, minute)] = load.get((item.lane, minute), 0) + weight
+        bookings.append(Booking(item.id, minute, minute - minute_of(item.nominal)))
+    return bookings
+
+
+def _booking_order(item: Unbooked) -> tuple[datetime, int, int, int, int]:
+    nominal = minute_of(item.nominal)
+    return (nominal, KIND_ORDER.get(item.kind, 9), _rotation(item.group, nominal), *_tail(item))
+
+
+def _rotation(group: int | None, day: datetime) -> int:
+    """A group's place in the day's order: fixed within a day (its staff stay together),
+    shuffled between days (no school is always last)."""
+    return zlib.crc32(f"{group}:{day.date().isoformat()}".encode())
+
+
+def _tail(item: Unbooked) -> tuple[int, int]:
+    return (item.group or 0, item.id)

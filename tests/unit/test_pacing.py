@@ -1,0 +1,125 @@
+"""Pacing a morning's sends into the minutes a bot can send them in."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.pacing import Unbooked, book, minute_of
+
+EIGHT = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # 08:00 in Oslo
+MIN = timedelta(minutes=1)
+
+
+def steps(
+    count: int, *, group_size: int = 20, at: datetime = EIGHT, lane: int = 1
+) -> list[Unbooked]:
+    return [Unbooked(i, lane, at, i // group_size, "step") for i in range(count)]
+
+
+def test_a_morning_bigger_than_a_minute_spreads_over_the_following_minutes() -> None:
+    bookings = book(steps(3_500), capacity=1_000, booked={}, now=EIGHT)
+    per_minute = Counter(b.at for b in bookings)
+    assert per_minute == {
+        EIGHT: 1_000,
+        EIGHT + MIN: 1_000,
+        EIGHT + 2 * MIN: 1_000,
+        EIGHT + 3 * MIN: 500,
+    }
+    assert max(b.late for b in bookings) == 3 * MIN
+
+
+def test_a_schools_staff_get_the_step_in_the_same_minute_when_it_fits() -> None:
+    bookings = book(steps(100, group_size=20), capacity=30, booked={}, now=EIGHT)
+    minutes_of_group: dict[int, set[datetime]] = {}
+    for item, booking in zip(
+        sorted(steps(100), key=lambda s: s.id), sorted(bookings, key=lambda b: b.id), strict=True
+    ):
+        minutes_of_group.setdefault(item.group or 0, set()).add(booking.at)
+    assert all(len(minutes) <= 2 for minutes in minutes_of_group.values())  # at most split once
+
+
+def test_which_school_comes_last_changes_from_day_to_day() -> None:
+    last_school = set()
+    for day in range(7):
+        morning = EIGHT + timedelta(days=day)
+        bookings = book(steps(400, at=morning), capacity=100, booked={}, now=morning)
+        latest = max(bookings, key=lambda b: (b.at, b.id))
+        last_school.add(latest.id // 20)
+    assert len(last_school) > 1
+
+
+def test_what_is_already_booked_is_not_booked_over() -> None:
+    bookings = book(steps(10), capacity=10, booked={(1, EIGHT): 8}, now=EIGHT)
+    assert Counter(b.at for b in bookings) == {EIGHT: 2, EIGHT + MIN: 8}
+
+
+def test_each_bot_has_its_own_minutes() -> None:
+    both = steps(10, lane=1) + [Unbooked(100 + i, 2, EIGHT, 9, "step") for i in range(10)]
+    bookings = book(both, capacity=10, booked={}, now=EIGHT)
+    assert {b.at for b in bookings} == {EIGHT}
+
+
+def test_a_kickoff_is_booked_before_the_step_it_introduces() -> None:
+    owed = [Unbooked(1, 1, EIGHT, 5, "step"), Unbooked(2, 1, EIGHT, 5, "kickoff")]
+    first, second = book(owed, capacity=1, booked={}, now=EIGHT)
+    assert (first.id, first.at) == (2, EIGHT) and (second.id, second.at) == (1, EIGHT + MIN)
+
+
+def test_something_owed_while_the_bot_was_down_goes_now_not_in_the_past() -> None:
+    later = EIGHT + timedelta(hours=2, seconds=30)
+    (booking,) = book(steps(1), capacity=10, booked={}, now=later)
+    assert booking.at == minute_of(later) and booking.late == timedelta(hours=2)
+
+
+def test_a_summary_counts_as_several_sends_and_never_blocks_the_lane() -> None:
+    owed = [Unbooked(1, 1, EIGHT, 1, "summary"), Unbooked(2, 1, EIGHT, 1, "step")]
+    bookings = {b.id: b.at for b in book(owed, capacity=2, booked={}, now=EIGHT)}
+    assert bookings == {2: EIGHT, 1: EIGHT + MIN}  # the step first; the summary fills a minute
+
+
+def test_a_minute_must_hold_something() -> None:
+    with pytest.raises(ValueError):
+        book(steps(1), capacity=0, booked={}, now=EIGHT)
+
+
+owed_lists = st.lists(
+    st.builds(
+        Unbooked,
+        id=st.integers(0, 10_000),
+        lane=st.integers(1, 3),
+        nominal=st.integers(0, 180).map(lambda m: EIGHT + timedelta(minutes=m, seconds=m % 7)),
+        group=st.one_of(st.none(), st.integers(1, 30)),
+        kind=st.sampled_from(["step", "reminder", "kickoff", "summary"]),
+    ),
+    max_size=300,
+    unique_by=lambda item: item.id,
+)
+
+
+@given(owed=owed_lists, capacity=st.integers(1, 40), now_offset=st.integers(0, 240))
+def test_bookings_never_early_never_over_capacity_and_every_one_booked_once(
+    owed: list[Unbooked], capacity: int, now_offset: int
+) -> None:
+    now = EIGHT + timedelta(minutes=now_offset)
+    bookings = book(owed, capacity=capacity, booked={}, now=now)
+    assert sorted(b.id for b in bookings) == sorted(item.id for item in owed)
+    by_id = {item.id: item for item in owed}
+    load: Counter[tuple[int, datetime]] = Counter()
+    for booking in bookings:
+        item = by_id[booking.id]
+        assert booking.at >= minute_of(item.nominal) and booking.at >= minute_of(now)
+        assert booking.at.second == 0 and booking.at.microsecond == 0
+        load[(item.lane, booking.at)] += min(item.weight, capacity)
+    assert all(sends <= capacity for sends in load.values())
+
+
+@given(owed=owed_lists, capacity=st.integers(1, 40))
+def test_the_order_things_were_read_in_changes_nothing(owed: list[Unbooked], capacity: int) -> None:
+    forwards = book(owed, capacity=capacity, booked={}, now=EIGHT)
+    backwards = book(list(reversed(owed)), capacity=capacity, booked={}, now=EIGHT)
+    assert sorted(forwards, key=lambda b: b.id) == sorted(backwards, key=lambda b: b.id)
