@@ -1,5 +1,7 @@
 """The clock: every minute APScheduler calls `tick(now)`. What is due is computed from the
-database, so a restart or downtime catches up, and nothing is sent twice.
+database, so a restart or downtime catches up, and nothing is sent twice. What is owed is
+booked into the minutes each bot can send it in (bot.pacer), so a tick sends about a minute's
+worth at the rate limit and the next one plans on time.
 
 With several instances, one plans (whoever holds the tick lock this minute) and every one sends:
 claims skip rows another instance holds, and the rate limit is shared through Redis.
@@ -16,6 +18,7 @@ from functools import partial
 
 from bot.app import App
 from bot.delivery import SendReport
+from bot.pacer import Pacing, pace
 from bot.planner import PlanReport, plan_due
 from content.outline import outline
 
@@ -60,9 +63,11 @@ async def _plan(app: App, now: datetime) -> PlanReport:
         await summaries.forget_texts(uow, before=_monday(now.date() - retention))
         await uow.updates.prune(before=now.date() - timedelta(days=7))
         await uow.commit()
-    return await plan_due(
+    planned = await plan_due(
         app.uow_factory, partial(outline, app.catalogue), now, close_week=summaries.close_week
     )
+    await pace(app.uow_factory, now, Pacing(app.settings.messages_per_second, app.bot.id))
+    return planned
 
 
 async def run_every_minute(app: App, stopping: asyncio.Event) -> None:

@@ -49,11 +49,17 @@ class Unbooked:
 class Booking:
     id: int
     at: datetime  # the start of the minute it goes out in
-    late: timedelta  # how far after its nominal minute
+    late: timedelta  # how far after the first minute it could have gone in
 
 
 def minute_of(instant: datetime) -> datetime:
     return instant.replace(second=0, microsecond=0)
+
+
+def minute_from(instant: datetime) -> datetime:
+    """The first whole minute at or after `instant`: a booking is never early."""
+    start = minute_of(instant)
+    return start if start == instant else start + MINUTE
 
 
 def book(
@@ -63,8 +69,8 @@ def book(
     booked: Mapping[tuple[int, datetime], int],
     now: datetime,
 ) -> list[Booking]:
-    """Books each delivery into the first minute, at or after both its nominal minute and
-    `now`'s, whose lane has room for its weight. `booked` is what each (lane, minute) already
+    """Books each delivery into the first minute, at or after both its nominal time and
+    `now`'s minute, whose lane has room for its weight. `booked` is what each (lane, minute) already
     holds. A delivery heavier than a whole minute gets an empty minute of its own."""
     if capacity < 1:
         raise ValueError("a minute must hold at least one send")
@@ -72,17 +78,17 @@ def book(
     start = minute_of(now)
     bookings = []
     for item in sorted(unbooked, key=_booking_order):
-        minute = max(minute_of(item.nominal), start)
+        minute = max(minute_from(item.nominal), start)
         weight = min(item.weight, capacity)
         while load.get((item.lane, minute), 0) + weight > capacity:
             minute += MINUTE
         load[(item.lane, minute)] = load.get((item.lane, minute), 0) + weight
-        bookings.append(Booking(item.id, minute, minute - minute_of(item.nominal)))
+        bookings.append(Booking(item.id, minute, minute - minute_from(item.nominal)))
     return bookings
 
 
 def _booking_order(item: Unbooked) -> tuple[datetime, int, int, int, int]:
-    nominal = minute_of(item.nominal)
+    nominal = minute_from(item.nominal)
     return (nominal, KIND_ORDER.get(item.kind, 9), _rotation(item.group, nominal), *_tail(item))
 
 

@@ -22,6 +22,8 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -184,6 +186,13 @@ class DeliveryRow(Base):
         # "who was sent this step" (reminders): the rollouts' rows, not a scan of every delivery
         Index("ix_deliveries_rollout_step", "rollout_id", "step_id", "kind"),
         Index("ix_deliveries_chat_message", "chat_id", "message_id"),
+        # pacing: the few rows not yet booked into a minute, out of millions of history
+        Index(
+            "ix_deliveries_unpaced",
+            "id",
+            postgresql_where=text("NOT paced AND status = 'pending'"),
+            sqlite_where=text("NOT paced AND status = 'pending'"),
+        ),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
@@ -210,6 +219,8 @@ class DeliveryRow(Base):
         Integer, default=0, server_default="0"
     )  # of a message in several parts
     error: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # booked into a minute its bot has room in (domain.pacing); due_at is then that minute
+    paced: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ParticipationRow(Base):

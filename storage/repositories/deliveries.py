@@ -249,6 +249,43 @@ class DeliveryRepository:
         )
         return [_delivery(row) for row in rows]
 
+    async def unpaced(self) -> list[tuple[int, int | None, datetime, str]]:
+        """(id, group id, due_at, kind) of every pending delivery not booked into a minute yet:
+        what the last tick enqueued (the partial index holds only these)."""
+        rows = await self.session.execute(
+            select(DeliveryRow.id, DeliveryRow.group_id, DeliveryRow.due_at, DeliveryRow.kind)
+            .where(DeliveryRow.paced.is_(False), DeliveryRow.status == "pending")
+            .order_by(DeliveryRow.id)
+        )
+        return [(i, group, due, kind) for i, group, due, kind in rows]
+
+    async def booked_from(self, since: datetime) -> list[tuple[int | None, datetime, str, int]]:
+        """(group id, minute, kind, how many) of the booked deliveries still waiting from
+        `since` on: what each minute already holds."""
+        rows = await self.session.execute(
+            select(DeliveryRow.group_id, DeliveryRow.due_at, DeliveryRow.kind, func.count())
+            .where(
+                DeliveryRow.status == "pending",
+                DeliveryRow.due_at >= since,
+                DeliveryRow.paced.is_(True),
+            )
+            .group_by(DeliveryRow.group_id, DeliveryRow.due_at, DeliveryRow.kind)
+        )
+        return [(group, due, kind, count) for group, due, kind, count in rows]
+
+    async def book(self, bookings: list[tuple[int, datetime]]) -> None:
+        """Books deliveries into their minutes: (delivery id, the minute it goes out in)."""
+        table = DeliveryRow.__table__
+        statement = (
+            update(table)  # type: ignore[arg-type]  # a Table: plain Core, executed for many
+            .where(table.c.id == bindparam("b_id"), table.c.status == "pending")
+            .values(due_at=bindparam("b_due_at", type_=UTCDateTime), paced=True)
+        )
+        for chunk in _chunks(bookings, ROWS_PER_INSERT * 10):
+            await self.session.execute(
+                statement, [{"b_id": delivery, "b_due_at": at} for delivery, at in chunk]
+            )
+
     async def release(self, delivery_ids: list[int]) -> None:
         """Claims given back unsent (a batch taken ahead at shutdown): due again at once."""
         await self.session.execute(

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.pacing import Unbooked, book, minute_of
+from domain.pacing import Unbooked, book, minute_from, minute_of
 
 EIGHT = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # 08:00 in Oslo
 MIN = timedelta(minutes=1)
@@ -82,6 +82,11 @@ def test_a_summary_counts_as_several_sends_and_never_blocks_the_lane() -> None:
     assert bookings == {2: EIGHT, 1: EIGHT + MIN}  # the step first; the summary fills a minute
 
 
+def test_a_send_owed_within_a_minute_waits_for_the_next_whole_minute() -> None:
+    (booking,) = book(steps(1, at=EIGHT + timedelta(seconds=20)), capacity=5, booked={}, now=EIGHT)
+    assert booking.at == EIGHT + MIN and booking.late == timedelta(0)
+
+
 def test_a_minute_must_hold_something() -> None:
     with pytest.raises(ValueError):
         book(steps(1), capacity=0, booked={}, now=EIGHT)
@@ -112,7 +117,8 @@ def test_bookings_never_early_never_over_capacity_and_every_one_booked_once(
     load: Counter[tuple[int, datetime]] = Counter()
     for booking in bookings:
         item = by_id[booking.id]
-        assert booking.at >= minute_of(item.nominal) and booking.at >= minute_of(now)
+        assert booking.at >= item.nominal and booking.at >= minute_of(now)
+        assert booking.at >= minute_from(item.nominal)
         assert booking.at.second == 0 and booking.at.microsecond == 0
         load[(item.lane, booking.at)] += min(item.weight, capacity)
     assert all(sends <= capacity for sends in load.values())

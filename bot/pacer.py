@@ -1,0 +1,69 @@
+"""Books what the planner enqueued into minutes each bot can send in (domain.pacing), so a
+whole country's morning goes out at the rate limit, a minute's worth each tick.
+
+Runs after planning, in the instance that holds the tick lock; it reads only the rows not
+booked yet and what the coming minutes already hold.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from domain.pacing import KIND_WEIGHT, Unbooked, book, minute_of
+from storage.uow import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+# A share of each bot's limit is booked; the rest is left for replies to members (thanks,
+# /today, the admin menu), which go out at once and count against the same limit.
+BOOKED_SHARE = 0.8
+LATE_WARNING = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Pacing:
+    messages_per_second: float
+    default_bot: int  # the lane of groups whose organisation has no bot of its own
+
+    @property
+    def capacity(self) -> int:
+        """Sends booked into one minute of one bot."""
+        return max(1, int(self.messages_per_second * 60 * BOOKED_SHARE))
+
+
+async def pace(uow_factory: UnitOfWorkFactory, now: datetime, pacing: Pacing) -> int:
+    """Books every unbooked pending delivery; returns how many."""
+    async with uow_factory() as uow:
+        unpaced = await uow.deliveries.unpaced()
+        if not unpaced:
+            return 0
+        already = await uow.deliveries.booked_from(minute_of(now))
+        groups = {g for _, g, _, _ in unpaced if g} | {g for g, _, _, _ in already if g}
+        bot_of_group = await uow.groups.bot_ids(sorted(groups))
+
+        def lane(group: int | None) -> int:
+            return bot_of_group.get(group or 0, pacing.default_bot)
+
+        load: Counter[tuple[int, datetime]] = Counter()
+        for group, minute, kind, count in already:
+            load[(lane(group), minute)] += count * KIND_WEIGHT.get(kind, 1)
+        bookings = book(
+            [Unbooked(i, lane(group), due, group, kind) for i, group, due, kind in unpaced],
+            capacity=pacing.capacity,
+            booked=load,
+            now=now,
+        )
+        await uow.deliveries.book([(b.id, b.at) for b in bookings])
+        await uow.commit()
+    latest = max(bookings, key=lambda b: b.late)
+    if latest.late > LATE_WARNING:
+        log.warning(
+            "the sends owed now take until %s to go out (%d min late at most): add a bot token"
+            " (MORE_BOT_TOKENS) or switch on paid broadcasts (PAID_BROADCAST)",
+            latest.at.isoformat(timespec="minutes"),
+            latest.late // timedelta(minutes=1),
+        )
+    return len(bookings)
