@@ -155,6 +155,7 @@ async def build_app(
         metrics,
         lease=timedelta(seconds=settings.lease_seconds),
     )
+    deliverer.paid_broadcast = settings.paid_broadcast
     for other in others:  # each bot sends under a limit of its own (Telegram's is per token)
         deliverer.add_bot(other, make_limiter(settings, storage, other.id))
     return App(

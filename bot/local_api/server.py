@@ -294,7 +294,7 @@ class LocalBotAPI(MemberActions):
             self.faults.raise_if_blocked(key, chat_id)
             if key in SEND_METHODS:
                 self._refuse_stranger(chat_id)
-                self.flood.check(chat_id)
+                self.flood.check(chat_id, paid=params.get("allow_paid_broadcast") is True)
             body: JsonDict = {"ok": True, "result": await handler(params, files)}
             call.status = 200
         except ApiError as error:

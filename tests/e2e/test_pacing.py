@@ -53,3 +53,18 @@ async def test_a_tick_after_downtime_books_what_is_owed_from_now_on(database_url
         first = await refleks.tick(oslo(MONDAY, 9, 10))
         second = await refleks.tick(oslo(MONDAY, 9, 11))
         assert (first.sent.sent, second.sent.sent) == (12, 8)
+
+
+async def test_with_paid_broadcasts_a_morning_goes_out_past_the_ordinary_limit(
+    database_url: str,
+) -> None:
+    async with running_refleks(database_url, oslo(MONDAY, 7), paid_broadcast=True) as refleks:
+        assert refleks.app.deliverer.paid_broadcast
+        refleks.invites = await seed_school(refleks.app, start=MONDAY)
+        for user in STAFF:
+            await refleks.join(user)
+        # The server now allows 5 ordinary messages a second; paid ones count against 1,000.
+        refleks.api.limit_per_second = 5
+        report = await refleks.tick(oslo(MONDAY, 8))
+        assert report.sent.sent == len(STAFF)
+        assert refleks.api.rate_limit_refusals == 0

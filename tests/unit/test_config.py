@@ -87,3 +87,25 @@ def test_a_bad_extra_token_stops_start_up_naming_more_bot_tokens(
     assert complaint in line
     assert "\n" not in line
     assert "s" * 30 not in line and "d" * 30 not in line  # no secret in the log
+
+
+def test_paid_broadcasts_are_off_unless_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("PAID_BROADCAST", "MESSAGES_PER_SECOND"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings(_env_file=None)
+    assert not settings.paid_broadcast and settings.messages_per_second == 25
+
+
+def test_paid_broadcasts_raise_the_rate_unless_one_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MESSAGES_PER_SECOND", raising=False)
+    monkeypatch.setenv("PAID_BROADCAST", "true")
+    assert load_settings(_env_file=None).messages_per_second == 900
+    monkeypatch.setenv("MESSAGES_PER_SECOND", "300")
+    assert load_settings(_env_file=None).messages_per_second == 300
+
+
+def test_a_paid_rate_above_telegrams_ceiling_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAID_BROADCAST", "true")
+    monkeypatch.setenv("MESSAGES_PER_SECOND", "1500")
+    with pytest.raises(ConfigError, match="MESSAGES_PER_SECOND"):
+        load_settings(_env_file=None)
