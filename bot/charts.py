@@ -164,31 +164,29 @@ class ChartDrawer:
     processes: one fewer than the CPUs (the event loop keeps one), started on the first chart and
     shut down by `close`. Where no process can be started, they are drawn in one thread (it still
     lets the loop run between its GIL turns), and where no thread can be, inline: a slow loop
-    rather than a summary without its chart. Each fallback is logged once.
+    rather than a summary without its chart. Each step down is logged, once.
     """
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers if workers is not None else default_workers()
+        self.kind = "processes"  # where charts are drawn; then "thread", then "inline"
         self._executor: Executor | None = None
-        self._processes = True  # until starting one fails
-
-    @property
-    def kind(self) -> str:
-        """Where the next chart is drawn: "processes", "thread" (or "inline" after a failure)."""
-        return "processes" if self._processes else "thread"
 
     async def draw(self, items: Sequence[ChartItem], language: str) -> list[bytes]:
         """`chart_png_pages(items, language)`, drawn elsewhere."""
         plain = list(items)  # a frozen dataclass of str, int, float and tuples pickles as is
         loop = asyncio.get_running_loop()
-        try:
-            drawn = loop.run_in_executor(self._pool(), chart_png_pages, plain, language)
-        except (OSError, RuntimeError) as error:  # a process or thread could not be started
-            drawn = self._fall_back(loop, error, plain, language)
-        try:
-            return await drawn
-        except BrokenProcessPool as error:  # a worker died (killed, out of memory)
-            return await self._fall_back(loop, error, plain, language)
+        while self.kind != "inline":
+            try:
+                drawing = loop.run_in_executor(self._pool(), chart_png_pages, plain, language)
+            except (OSError, RuntimeError) as error:  # no process (or thread) could be started
+                self._step_down(error)
+                continue
+            try:
+                return await drawing
+            except BrokenProcessPool as error:  # a worker died (killed, out of memory)
+                self._step_down(error)
+        return chart_png_pages(plain, language)
 
     def close(self) -> None:
         """Stops the workers without waiting for them (a chart being drawn is dropped); a later
@@ -199,7 +197,7 @@ class ChartDrawer:
 
     def _pool(self) -> Executor:
         if self._executor is None:
-            if self._processes:
+            if self.kind == "processes":
                 # spawn, not fork: a fork of a process with threads (aiosqlite's, the pool's
                 # own) can inherit a lock held by a thread that does not exist in the child.
                 context = multiprocessing.get_context("spawn")
@@ -210,25 +208,14 @@ class ChartDrawer:
                 self._executor = ThreadPoolExecutor(1, thread_name_prefix="charts")
         return self._executor
 
-    def _fall_back(
-        self,
-        loop: asyncio.AbstractEventLoop,
-        error: BaseException,
-        items: list[ChartItem],
-        language: str,
-    ) -> asyncio.Future[list[bytes]]:
-        if self._processes:
+    def _step_down(self, error: BaseException) -> None:
+        self.close()
+        if self.kind == "processes":
+            self.kind = "thread"
             log.warning("charts: no worker process (%r); drawing them in a thread", error)
-            self.close()
-            self._processes = False
-            try:
-                return loop.run_in_executor(self._pool(), chart_png_pages, items, language)
-            except RuntimeError as thread_error:
-                error = thread_error
-        log.warning("charts: no thread either (%r); drawing this one inline", error)
-        drawn: asyncio.Future[list[bytes]] = loop.create_future()
-        drawn.set_result(chart_png_pages(items, language))
-        return drawn
+        else:
+            self.kind = "inline"
+            log.warning("charts: no thread either (%r); drawing them inline, on the loop", error)
 
 
 def default_workers() -> int:

@@ -103,10 +103,13 @@ async def test_without_processes_or_threads_the_pages_are_drawn_inline(
 
     monkeypatch.setattr(bot.charts, "ProcessPoolExecutor", refuse_processes)
     monkeypatch.setattr(bot.charts, "ThreadPoolExecutor", refuse_threads)
+    drawer = ChartDrawer(workers=1)
     with caplog.at_level(logging.WARNING, logger="bot.charts"):
-        pngs = await ChartDrawer(workers=1).draw(ITEMS, "nn")
-    assert pngs == chart_png_pages(ITEMS, "nn")
-    assert any("inline" in record.getMessage() for record in caplog.records)
+        first = await drawer.draw(ITEMS, "nn")
+        second = await drawer.draw(ITEMS, "nn")
+    assert first == second == chart_png_pages(ITEMS, "nn")
+    assert drawer.kind == "inline"
+    assert len([r for r in caplog.records if "inline" in r.getMessage()]) == 1  # once
 
 
 class DeadWorkers:
