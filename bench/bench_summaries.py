@@ -1,6 +1,7 @@
 """How long Friday 14:00 takes: the weekly summaries of 1,000 groups of 20 staff.
 
     .venv/bin/python bench/bench_summaries.py [--groups 1000] [--members 20] [--chart-groups 100]
+        [--chart-workers N]
 
 A SQLite file in a temporary folder is seeded with bulk inserts (not through Telegram): one
 school, the groups, a staff member's answers to each of the week's five steps (about 85 % answer
@@ -11,8 +12,12 @@ each), and their participation. Then, timed:
   the leader and every staff member;
 - render: every group's summary as its leader and its staff get it (the text parts, read from
   the frozen snapshot, as the delivery engine renders each one);
-- charts: the PNG pages of a sample of groups (matplotlib, some 0.1 s a page, is the slow part;
-  a week's charts are drawn once per group and language, then shared by its recipients).
+- charts: the PNG pages of a sample of groups (matplotlib, some 60 ms a page, is the slow part;
+  a week's charts are drawn once per group and language, then shared by its recipients), three
+  ways in the same run: inline on the event loop (the baseline), in the worker processes one
+  group at a time (as the Deliverer renders a batch), and two per worker at a time (the workers
+  kept busy). Meanwhile a probe task sleeps 10 ms in a loop and records how late it wakes: the
+  longest event-loop stall, which an idle loop's own (measured first) puts in proportion.
 
 The baseline is measured in the same run on the same answers: `domain.summary.summarize` alone,
 in memory, so "x times the pure aggregation" says what the database and the rendering add. The
@@ -24,13 +29,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import os
 import random
 import secrets
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from datetime import time as clock_time
@@ -42,6 +49,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert
 
+from bench.support import emit
+from bot.charts import ChartDrawer, chart_items, default_workers
 from bot.summaries import Summaries, chart_pngs, render_summary
 from content.loader import Catalogue, load_packages
 from content.outline import outline
@@ -98,6 +107,58 @@ class TextOnly(Summaries):
 
     def chart_photos(self, summary: WeekSummary, texts: Texts, group: Group) -> list[PhotoPart]:
         return []
+
+    async def photos(self, summary: WeekSummary, texts: Texts, group: Group) -> list[PhotoPart]:
+        return []
+
+
+@dataclass
+class Drawn:
+    seconds: float
+    pages: int
+    worst_stall: float  # seconds the event loop was late at worst meanwhile
+    p99_stall: float  # ... in 99 of 100 wake-ups (the worst alone can be the machine's noise)
+
+    def stalls(self) -> str:
+        return (
+            f"loop stall longest {self.worst_stall * 1000:6.1f} ms, "
+            f"p99 {self.p99_stall * 1000:5.1f} ms"
+        )
+
+
+@contextlib.asynccontextmanager
+async def stall_probe(period: float = 0.01) -> AsyncIterator[list[float]]:
+    """A task that sleeps `period` in a loop while the body runs; yields how late it woke,
+    each time."""
+    lateness: list[float] = []
+
+    async def probe() -> None:
+        while True:
+            started = time.perf_counter()
+            await asyncio.sleep(period)
+            lateness.append(time.perf_counter() - started - period)
+
+    task = asyncio.create_task(probe())
+    await asyncio.sleep(0)  # let it start before the body
+    try:
+        yield lateness
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def drawn(work: Callable[[], Awaitable[int]]) -> Drawn:
+    async with stall_probe() as lateness:
+        started = time.perf_counter()
+        pages = await work()
+        seconds = time.perf_counter() - started
+    ordered = sorted(lateness) or [0.0]
+    return Drawn(seconds, pages, ordered[-1], ordered[int(len(ordered) * 0.99)])
+
+
+def bench_group(index: int) -> Group:
+    return Group(id=index + 1, org_id=1, slug=f"gruppe-{index + 1}", name=f"Skole {index + 1}")
 
 
 def week_steps(catalogue: Catalogue) -> list[QuestionInfo]:
@@ -303,17 +364,103 @@ def baseline(seeded: Seeded) -> tuple[float, list[WeekSummary]]:
     return time.perf_counter() - started, found
 
 
-def charts(found: list[WeekSummary], sample: int) -> tuple[float, int]:
-    started = time.perf_counter()
-    pages = sum(len(chart_pngs(summary, "nb")) for summary in found[:sample])
-    return time.perf_counter() - started, pages
+async def charts_inline(found: list[WeekSummary]) -> int:
+    """The baseline: each group's pages drawn on the event loop, which gets a turn between (a
+    real wait, as the renderer's database reads are: after a bare sleep(0) this task would be
+    called again before the probe's timer)."""
+    pages = 0
+    for summary in found:
+        pages += len(chart_pngs(summary, "nb"))
+        await asyncio.sleep(0.001)
+    return pages
+
+
+async def charts_pooled(found: list[WeekSummary], summaries: Summaries, at_once: int) -> int:
+    """Each group's pages through `Summaries.photos` (give it a fresh cache, so that every
+    group is drawn), `at_once` groups at a time."""
+    nb, gate = Texts("nb"), asyncio.Semaphore(at_once)
+
+    async def one(index: int, summary: WeekSummary) -> int:
+        async with gate:
+            return len(await summaries.photos(summary, nb, bench_group(index)))
+
+    return sum(await asyncio.gather(*(one(i, s) for i, s in enumerate(found))))
+
+
+async def idle(seconds: float) -> int:
+    await asyncio.sleep(seconds)
+    return 0
+
+
+async def charts(found: list[WeekSummary], workers: int) -> float:
+    """Inline against the worker processes, on the same summaries, with the loop's stalls;
+    returns the pool's seconds per group, one group at a time."""
+    sample = len(found)
+    quiet = await drawn(partial(idle, 1.0))
+    chart_pngs(found[0], "nb")  # load matplotlib and its fonts here, as the workers do first
+    inline = await drawn(partial(charts_inline, found))
+    drawer = ChartDrawer(workers)
+    catalogue = load_packages()
+    serial_summaries, parallel_summaries = (
+        Summaries(catalogue, THRESHOLD, partial(outline, catalogue), drawer) for _ in range(2)
+    )
+    try:
+        started = time.perf_counter()
+        items = chart_items(found[0])  # start every worker, each loading matplotlib:
+        await asyncio.gather(*(drawer.draw(items, "nb") for _ in range(workers)))
+        startup = time.perf_counter() - started
+        serial = await drawn(partial(charts_pooled, found, serial_summaries, 1))
+        parallel = await drawn(partial(charts_pooled, found, parallel_summaries, 2 * workers))
+    finally:
+        drawer.close()
+
+    def line(label: str, run: Drawn, ratio: str) -> str:
+        return (
+            f"  {label:<34} {run.seconds:6.2f} s  {ms(run.seconds, sample):>9}/group  "
+            f"{ratio:<26} {run.stalls()}"
+        )
+
+    def rate(run: Drawn) -> str:
+        return f"{inline.seconds / run.seconds:4.2f} x the inline rate"
+
+    print(
+        f"charts: PNG pages of {sample} groups ({inline.pages} pages); {workers} worker "
+        f"process(es) on {os.cpu_count()} CPUs, started in {startup:.2f} s (once)"
+    )
+    print(f"  {'idle loop (the probe alone)':<34} {'':>27}{'':<27}{quiet.stalls()}")
+    print(line("inline on the event loop", inline, "(baseline)"))
+    print(line("in the pool, one group at a time", serial, rate(serial)))
+    print(line(f"in the pool, {2 * workers} groups at a time", parallel, rate(parallel)))
+    print(
+        f"  loop stall in the pool, one group at a time: longest "
+        f"{inline.worst_stall / max(serial.worst_stall, 1e-6):.0f} x, p99 "
+        f"{inline.p99_stall / max(serial.p99_stall, 1e-6):.0f} x shorter than inline"
+    )
+    emit(
+        "summaries-charts",
+        groups=sample,
+        pages=inline.pages,
+        workers=workers,
+        inline_ms_per_group=round(inline.seconds * 1000 / sample, 1),
+        pool_ms_per_group=round(serial.seconds * 1000 / sample, 1),
+        pool_parallel_ms_per_group=round(parallel.seconds * 1000 / sample, 1),
+        idle_stall_ms=round(quiet.worst_stall * 1000, 1),
+        inline_p99_stall_ms=round(inline.p99_stall * 1000, 1),
+        pool_p99_stall_ms=round(serial.p99_stall * 1000, 1),
+        inline_stall_ms=round(inline.worst_stall * 1000, 1),
+        pool_stall_ms=round(serial.worst_stall * 1000, 1),
+        pool_parallel_stall_ms=round(parallel.worst_stall * 1000, 1),
+    )
+    return serial.seconds / sample
 
 
 def ms(seconds: float, per: int) -> str:
     return f"{seconds * 1000 / max(per, 1):.2f} ms"
 
 
-async def run(groups: int, members: int, chart_groups: int, folder: Path) -> None:
+async def run(
+    groups: int, members: int, chart_groups: int, chart_workers: int, folder: Path
+) -> None:
     catalogue = load_packages()
     engine = make_engine(f"sqlite+aiosqlite:///{folder / 'bench.db'}")
     await upgrade(engine)
@@ -353,13 +500,7 @@ async def run(groups: int, members: int, chart_groups: int, folder: Path) -> Non
         )
 
         sample = min(chart_groups, groups)
-        drawing, pages = charts(found, sample)
-        per_group = drawing / max(sample, 1)
-        print(
-            f"charts: PNG pages for {sample} groups:       {drawing:7.2f} s   "
-            f"{per_group * 1000:.2f} ms/group  ({pages} pages; x{groups} groups = "
-            f"{per_group * groups:.0f} s{'' if sample == groups else ', extrapolated'})"
-        )
+        per_group = await charts(found[:sample], chart_workers)
 
         total = freezing + rendering
         print()
@@ -369,7 +510,8 @@ async def run(groups: int, members: int, chart_groups: int, folder: Path) -> Non
         )
         print(
             f"with charts: {total + per_group * groups:.0f} s, "
-            f"{(total / groups + per_group) * 1000:.1f} ms per group"
+            f"{(total / groups + per_group) * 1000:.1f} ms per group (charts in the pool, one "
+            f"group at a time{'' if sample == groups else ', extrapolated'}; off the event loop)"
         )
         html = render_summary(found[0], Texts("nb"), "Trinn 2, skole 1", leader=True, modules=[])
         print(f"(one leader summary: {len(html)} characters, {len(split_message(html))} messages)")
@@ -384,9 +526,17 @@ def main() -> None:
     parser.add_argument(
         "--chart-groups", type=int, default=100, help="groups whose charts are drawn and timed"
     )
+    parser.add_argument(
+        "--chart-workers",
+        type=int,
+        default=default_workers(),
+        help="worker processes drawing charts (default: one fewer than the CPUs, 1 to 4)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="refleks-bench-") as folder:
-        asyncio.run(run(args.groups, args.members, args.chart_groups, Path(folder)))
+        asyncio.run(
+            run(args.groups, args.members, args.chart_groups, args.chart_workers, Path(folder))
+        )
 
 
 if __name__ == "__main__":
