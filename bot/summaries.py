@@ -390,9 +390,11 @@ def without_texts(summary: WeekSummary) -> WeekSummary:
 
 
 def export_csv(summaries: list[WeekSummary]) -> bytes:
-    """One row per shown figure; a text question's row has its count only, never the texts."""
+    """One row per shown figure; a text question's row has its count only, never the texts.
+    Written for Norwegian spreadsheets: semicolons between fields, since the comma is their
+    decimal sign, and the mean as the Markdown export shows it in Norwegian (one decimal)."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, delimiter=";")
     writer.writerow(["week", "question", "kind", "answers", "value", "count", "mean"])
     for summary in summaries:
         week = summary.week.isoformat()
@@ -400,7 +402,8 @@ def export_csv(summaries: list[WeekSummary]) -> bytes:
             title = _plain_title(result)
             if isinstance(result, ScaleResult):
                 for value, count in zip(range(1, 6), result.counts, strict=True):
-                    writer.writerow([week, title, "scale", result.total, value, count, result.mean])
+                    mean = _decimal(result.mean, "nb")
+                    writer.writerow([week, title, "scale", result.total, value, count, mean])
             elif isinstance(result, ChoiceResult):
                 for option, count in zip(result.options, result.counts, strict=True):
                     writer.writerow([week, title, "choice", result.total, option, count, ""])

@@ -342,7 +342,11 @@ async def test_export_files_open_and_hold_only_what_the_summaries_showed(
         assert [f.filename for f in files] == ["refleks-laerere.csv", "refleks-laerere.md"]
         spreadsheet, minutes = files
 
-        rows = list(csv.DictReader(io.StringIO(spreadsheet.data.decode("utf-8-sig"))))
+        # Norwegian Excel: a BOM to read æøå as UTF-8, semicolons, and a decimal comma
+        assert spreadsheet.data.startswith("\ufeffweek;question;".encode())
+        rows = list(
+            csv.DictReader(io.StringIO(spreadsheet.data.decode("utf-8-sig")), delimiter=";")
+        )
         assert rows and list(rows[0]) == [
             "week",
             "question",
@@ -360,13 +364,14 @@ async def test_export_files_open_and_hold_only_what_the_summaries_showed(
         scale_rows = [row for row in rows if row["question"] == scale_prompt]
         assert [row["value"] for row in scale_rows] == ["1", "2", "3", "4", "5"]
         assert [row["count"] for row in scale_rows] == ["1", "1", "1", "1", "0"]
-        assert {row["mean"] for row in scale_rows} == {"2.5"}
+        assert {row["mean"] for row in scale_rows} == {"2,5"}
         assert "Mer tid til samtaler" not in spreadsheet.data.decode("utf-8-sig")  # counts only
 
         markdown = minutes.data.decode("utf-8")
         assert markdown.startswith("# Refleks: Lærerne")
         assert NB("export.week", week=48, monday="23.11.2026") in markdown
         assert scale_prompt in markdown and monday_prompt not in markdown
+        assert "Snitt: 2,5" in markdown  # the spreadsheet's mean, as the minutes show it
         assert "- Mer tid til samtaler (3)" in markdown  # shown texts belong in the minutes
         assert " 2 svar" not in markdown
 

@@ -211,7 +211,7 @@ def test_the_export_files_open_and_hold_figures_only(language: str) -> None:
     answers = answers_to(first, 2) + answers_to(second, 2) + answers_to(questions[2], 3, said)
     summary = week_of(questions, answers)
 
-    rows = list(csv.reader(io.StringIO(export_csv([summary]).decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(export_csv([summary]).decode("utf-8-sig")), delimiter=";"))
     assert rows[0] == ["week", "question", "kind", "answers", "value", "count", "mean"]
     pooled = [row for row in rows[1:] if row[2] == "scale"]
     assert {row[1] for row in pooled} == {first.prompt}  # one question, asked in two weeks
