@@ -139,6 +139,7 @@ async def build_app(
         retention_weeks=settings.answer_retention_weeks,
         uow_factory=uow_factory,
         admin_ids=settings.admin_ids,
+        default_timezone=settings.timezone,  # TIMEZONE: for organisations made in /admin
         metrics=metrics,
         bots={b.id: b for b in (bot, *others)},  # to name the right bot for an invite
         default_bot_id=bot.id,
