@@ -27,7 +27,12 @@ class ConfigError(SystemExit):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+        # an empty variable counts as unset (docker compose passes `${X:-}` as "")
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=True,
+        env_ignore_empty=True,
     )
 
     bot_token: str | None = None

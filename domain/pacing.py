@@ -49,7 +49,7 @@ class Unbooked:
 class Booking:
     id: int
     at: datetime  # the start of the minute it goes out in
-    late: timedelta  # how far after the first minute it could have gone in
+    late: timedelta  # the delay pacing added: after the first minute it could have gone in
 
 
 def minute_of(instant: datetime) -> datetime:
@@ -78,12 +78,12 @@ def book(
     start = minute_of(now)
     bookings = []
     for item in sorted(unbooked, key=_booking_order):
-        minute = max(minute_from(item.nominal), start)
+        earliest = minute = max(minute_from(item.nominal), start)
         weight = min(item.weight, capacity)
         while load.get((item.lane, minute), 0) + weight > capacity:
             minute += MINUTE
         load[(item.lane, minute)] = load.get((item.lane, minute), 0) + weight
-        bookings.append(Booking(item.id, minute, minute - minute_from(item.nominal)))
+        bookings.append(Booking(item.id, minute, minute - earliest))
     return bookings
 
 

@@ -109,3 +109,12 @@ def test_a_paid_rate_above_telegrams_ceiling_is_refused(monkeypatch: pytest.Monk
     monkeypatch.setenv("MESSAGES_PER_SECOND", "1500")
     with pytest.raises(ConfigError, match="MESSAGES_PER_SECOND"):
         load_settings(_env_file=None)
+
+
+def test_an_empty_variable_counts_as_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    """docker compose passes `${MESSAGES_PER_SECOND:-}` as an empty string."""
+    monkeypatch.setenv("MESSAGES_PER_SECOND", "")
+    monkeypatch.setenv("ADMIN_IDS", "")
+    monkeypatch.setenv("PAID_BROADCAST", "true")
+    settings = load_settings(_env_file=None)
+    assert settings.messages_per_second == 900 and settings.admin_ids == frozenset()

@@ -73,7 +73,7 @@ def test_a_kickoff_is_booked_before_the_step_it_introduces() -> None:
 def test_something_owed_while_the_bot_was_down_goes_now_not_in_the_past() -> None:
     later = EIGHT + timedelta(hours=2, seconds=30)
     (booking,) = book(steps(1), capacity=10, booked={}, now=later)
-    assert booking.at == minute_of(later) and booking.late == timedelta(hours=2)
+    assert booking.at == minute_of(later) and booking.late == timedelta(0)  # none added
 
 
 def test_a_summary_counts_as_several_sends_and_never_blocks_the_lane() -> None:
