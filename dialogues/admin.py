@@ -9,20 +9,20 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from content.loader import Catalogue
 from dialogues import admin_appoint, admin_breaks, admin_invites, admin_rollouts, admin_wizard
-from dialogues.admin_access import AdminGuard, typing_org
+from dialogues.admin_access import AdminGuard, typed_for
 from dialogues.admin_screens import group_screen, home_screen, org_screen
 from dialogues.admin_states import TYPED, TYPING, AdminInput
 from dialogues.admin_views import Screen, button, keyboard, send, show
 from dialogues.callbacks import ADMIN_PREFIXES, AdminGroup, AdminHome, AdminOrg
 from dialogues.i18n import Texts
-from domain.model import DEFAULT_TIMEZONE, Group, Organisation, OrgKind
+from domain.model import Group, Organisation, OrgKind
 from storage.models import GroupRow, OrganisationRow
 from storage.services import admin
 from storage.uow import UnitOfWork
@@ -65,13 +65,7 @@ async def new_org(query: CallbackQuery, state: FSMContext, texts: Texts) -> None
     await show(query, Screen(texts("admin.ask_org_name"), keyboard([back])))
 
 
-async def org_name_typed(
-    message: Message, state: FSMContext, texts: Texts, admin_ids: frozenset[int]
-) -> None:
-    if message.from_user is None or message.from_user.id not in admin_ids:
-        await state.set_state(None)
-        await message.answer(texts("admin.not_allowed"))
-        return
+async def org_name_typed(message: Message, state: FSMContext, texts: Texts) -> None:
     name = (message.text or "").strip()
     if not 1 <= len(name) <= ORG_NAME_MAX:
         await message.answer(texts("admin.name_invalid", limit=ORG_NAME_MAX))
@@ -93,6 +87,9 @@ async def kind_chosen(
     query: CallbackQuery,
     callback_data: AdminHome,
     state: FSMContext,
+    bot: Bot,
+    default_bot_id: int,
+    default_timezone: str,
     uow: UnitOfWork,
     texts: Texts,
 ) -> None:
@@ -101,7 +98,10 @@ async def kind_chosen(
         await query.answer(texts("admin.draft_gone"), show_alert=True)
         return
     slug = await admin.free_org_slug(uow, name)
-    org, _ = await admin.add_org(uow, slug, name, OrgKind(callback_data.value), DEFAULT_TIMEZONE)
+    # Made in one of the extra bots (MORE_BOT_TOKENS): that bot serves it, as nobody has joined
+    own_bot = None if bot.id == default_bot_id else bot.id
+    kind = OrgKind(callback_data.value)
+    org, _ = await admin.add_org(uow, slug, name, kind, default_timezone, bot_id=own_bot)
     await state.update_data({TYPING: {}})
     await show(query, await org_screen(uow, texts, org), texts("admin.org_created"))
 
@@ -125,15 +125,9 @@ async def group_name_typed(
     uow: UnitOfWork,
     now: datetime,
     texts: Texts,
-    admin_ids: frozenset[int],
     catalogue: Catalogue,
+    org: Organisation,
 ) -> None:
-    assert message.from_user is not None
-    org = await typing_org(state, uow, message.from_user.id, admin_ids, TYPING)
-    if org is None:
-        await state.set_state(None)
-        await message.answer(texts("admin.not_allowed"))
-        return
     name = (message.text or "").strip()
     if not 1 <= len(name) <= GROUP_NAME_MAX:
         await message.answer(texts("admin.name_invalid", limit=GROUP_NAME_MAX))
@@ -166,16 +160,18 @@ async def refused(query: CallbackQuery, texts: Texts) -> None:
 def make_router() -> Router:
     router = Router(name="admin")
     router.message.filter(F.chat.type == "private")
-    router.callback_query.middleware(AdminGuard())
+    guard = AdminGuard()  # every button, and every typed answer flagged with typed_for
+    router.callback_query.middleware(guard)
+    router.message.middleware(guard)
     router.message.register(admin_command, Command("admin"))
     router.message.register(cancel_typing, Command("cancel"), StateFilter(AdminInput))
     router.callback_query.register(home, AdminHome.filter(F.do == "home"))
     router.callback_query.register(new_org, AdminHome.filter(F.do == "neworg"))
-    router.message.register(org_name_typed, AdminInput.org_name, TYPED)
+    router.message.register(org_name_typed, AdminInput.org_name, TYPED, flags=typed_for(None))
     router.callback_query.register(kind_chosen, AdminHome.filter(F.do == "kind"))
     router.callback_query.register(org_menu, AdminOrg.filter(F.do == "show"))
     router.callback_query.register(new_group, AdminOrg.filter(F.do == "newgrp"))
-    router.message.register(group_name_typed, AdminInput.group_name, TYPED)
+    router.message.register(group_name_typed, AdminInput.group_name, TYPED, flags=typed_for(TYPING))
     router.callback_query.register(group_menu, AdminGroup.filter(F.do == "show"))
     admin_invites.register(router)
     admin_appoint.register(router)

@@ -5,17 +5,23 @@ Every admin button goes through AdminGuard before its handler: the organisation 
 names must be one the presser administers, and the group or rollout it names must belong to
 that organisation. A payload crafted by hand gets "not allowed" like any other refusal, and
 the handler, which would change something, never runs.
+
+Typed answers (a name, a number, a time) go through the same guard: their handler is
+registered with `flags=typed_for(KEY)`, and the organisation (and group) the FSM data under
+KEY names is checked again when the text arrives, since rights can be taken away meanwhile.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiogram import BaseMiddleware
+from aiogram.dispatcher.flags import get_flag
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, TelegramObject
+from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from dialogues.callbacks import (
     AdminCalendar,
@@ -32,6 +38,20 @@ from storage.uow import UnitOfWork
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 SUPER_ONLY = frozenset({"neworg", "kind"})
+TYPED_FLAG = "admin_typed"
+
+
+@dataclass(frozen=True)
+class TypedFor:
+    """What a typed answer belongs to: the FSM data key holding {"org": id, "group": id?};
+    None: no organisation yet (a new one's name), so super-admins only."""
+
+    key: str | None
+
+
+def typed_for(key: str | None) -> dict[str, Any]:
+    """The flags that put a typed answer's handler behind AdminGuard."""
+    return {TYPED_FLAG: TypedFor(key)}
 
 
 async def visible_orgs(
@@ -78,34 +98,59 @@ async def authorise(
 
 
 class AdminGuard(BaseMiddleware):
-    """Inner middleware of the admin router's callback queries (it runs once a handler matched,
-    so `callback_data` is parsed): checks the presser, then hands the handler what it acts on."""
+    """Inner middleware of the admin router (it runs once a handler matched, so
+    `callback_data` is parsed): checks the presser of a button, or the writer of a typed
+    answer, then hands the handler what it acts on; otherwise answers "not allowed"."""
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        if not isinstance(event, CallbackQuery):
-            return await handler(event, data)
         uow: UnitOfWork = data["uow"]
         texts: Texts = data["texts"]
         admin_ids: frozenset[int] = data.get("admin_ids", frozenset())
-        found = await authorise(uow, event.from_user.id, admin_ids, data.get("callback_data"))
-        if found is None:
-            await event.answer(texts("admin.not_allowed"), show_alert=True)
-            return None
         state: FSMContext | None = data.get("state")
-        if state is not None:
-            await state.set_state(None)  # a button press abandons whatever was being typed
+        if isinstance(event, CallbackQuery):
+            found = await authorise(uow, event.from_user.id, admin_ids, data.get("callback_data"))
+            if found is None:
+                await event.answer(texts("admin.not_allowed"), show_alert=True)
+                return None
+            if state is not None:
+                await state.set_state(None)  # a button press abandons whatever was being typed
+        elif isinstance(event, Message) and (typed := get_flag(data, TYPED_FLAG)) is not None:
+            user = event.from_user
+            found = None
+            if user is not None and state is not None:
+                found = await authorise_typing(uow, user.id, admin_ids, state, typed)
+            if found is None:
+                if state is not None:
+                    await state.set_state(None)
+                await event.answer(texts("admin.not_allowed"))
+                return None
+        else:
+            return await handler(event, data)
         data.update(found)
         return await handler(event, data)
 
 
-async def typing_org(
-    state: FSMContext, uow: UnitOfWork, user_id: int, admin_ids: frozenset[int], key: str
-) -> Organisation | None:
-    """The organisation a typed answer is for, if the writer (still) administers it."""
-    org_id = (await state.get_data()).get(key, {}).get("org")
+async def authorise_typing(
+    uow: UnitOfWork, user_id: int, admin_ids: frozenset[int], state: FSMContext, typed: TypedFor
+) -> dict[str, Any] | None:
+    """What a typed answer's handler may act on (`org`, and `group` if the typing names one),
+    or None: not allowed."""
+    super_admin = user_id in admin_ids
+    found: dict[str, Any] = {"super_admin": super_admin}
+    if typed.key is None:
+        return found if super_admin else None
+    typing = (await state.get_data()).get(typed.key) or {}
+    org_id, group_id = typing.get("org"), typing.get("group")
     if not isinstance(org_id, int) or not await may_administer(uow, user_id, admin_ids, org_id):
         return None
     try:
-        return await uow.orgs.get(org_id)
+        found["org"] = await uow.orgs.get(org_id)
+        if isinstance(group_id, int):
+            found["group"] = await uow.groups.get(group_id)
+        elif group_id is not None:
+            return None
     except NotFound:
         return None
+    if "group" in found and found["group"].org_id != org_id:
+        return None
+    return found

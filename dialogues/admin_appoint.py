@@ -9,7 +9,7 @@ from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from dialogues.admin_access import typing_org
+from dialogues.admin_access import typed_for
 from dialogues.admin_states import TYPED, TYPING, AdminInput
 from dialogues.admin_views import Screen, button, keyboard, send, show
 from dialogues.callbacks import AdminOrg
@@ -50,14 +50,8 @@ async def ask_admin_id(
 
 
 async def admin_id_typed(
-    message: Message, state: FSMContext, uow: UnitOfWork, texts: Texts, admin_ids: frozenset[int]
+    message: Message, state: FSMContext, uow: UnitOfWork, texts: Texts, org: Organisation
 ) -> None:
-    assert message.from_user is not None
-    org = await typing_org(state, uow, message.from_user.id, admin_ids, TYPING)
-    if org is None:
-        await state.set_state(None)
-        await message.answer(texts("admin.not_allowed"))
-        return
     text = (message.text or "").strip()
     if not text.isdigit() or not 0 < int(text) < TELEGRAM_ID_MAX:
         await message.answer(texts("admin.ask_admin_id"))
@@ -85,5 +79,5 @@ async def remove_admin(
 def register(router: Router) -> None:
     router.callback_query.register(admins_menu, AdminOrg.filter(F.do == "admins"))
     router.callback_query.register(ask_admin_id, AdminOrg.filter(F.do == "addadm"))
-    router.message.register(admin_id_typed, AdminInput.admin_id, TYPED)
+    router.message.register(admin_id_typed, AdminInput.admin_id, TYPED, flags=typed_for(TYPING))
     router.callback_query.register(remove_admin, AdminOrg.filter(F.do == "rmadm"))

@@ -11,7 +11,7 @@ from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from dialogues.admin_access import typing_org
+from dialogues.admin_access import typed_for
 from dialogues.admin_states import TYPED, TYPING, AdminInput
 from dialogues.admin_views import (
     Screen,
@@ -81,14 +81,8 @@ async def name_typed(
     uow: UnitOfWork,
     now: datetime,
     texts: Texts,
-    admin_ids: frozenset[int],
+    org: Organisation,
 ) -> None:
-    assert message.from_user is not None
-    org = await typing_org(state, uow, message.from_user.id, admin_ids, TYPING)
-    if org is None:
-        await state.set_state(None)
-        await message.answer(texts("admin.not_allowed"))
-        return
     name = (message.text or "").strip()
     if not 1 <= len(name) <= BREAK_NAME_MAX:
         await message.answer(texts("admin.name_invalid", limit=BREAK_NAME_MAX))
@@ -167,7 +161,7 @@ async def remove(
 def register(router: Router) -> None:
     router.callback_query.register(breaks_menu, AdminOrg.filter(F.do == "breaks"))
     router.callback_query.register(ask_name, AdminOrg.filter(F.do == "addbrk"))
-    router.message.register(name_typed, AdminInput.break_name, TYPED)
+    router.message.register(name_typed, AdminInput.break_name, TYPED, flags=typed_for(TYPING))
     router.callback_query.register(
         calendar_pressed, AdminCalendar.filter(F.purpose.in_({"f", "t"}))
     )

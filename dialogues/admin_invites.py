@@ -10,7 +10,7 @@ from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 
-from dialogues.admin_access import typing_org
+from dialogues.admin_access import typed_for
 from dialogues.admin_states import TYPED, TYPING, AdminInput
 from dialogues.admin_views import Screen, button, day_label, keyboard, send, show
 from dialogues.bots import invite_link, serving_bot
@@ -19,7 +19,6 @@ from dialogues.i18n import Texts
 from domain.calendar import local_date
 from domain.invites import invite_problem
 from domain.model import Group, Invite, Organisation, Role
-from storage.repositories import NotFound
 from storage.services import admin
 from storage.uow import UnitOfWork
 
@@ -176,14 +175,11 @@ async def number_typed(
     uow: UnitOfWork,
     now: datetime,
     texts: Texts,
-    admin_ids: frozenset[int],
+    org: Organisation,
+    group: Group,
 ) -> None:
-    assert message.from_user is not None
-    org = await typing_org(state, uow, message.from_user.id, admin_ids, TYPING)
-    typing = (await state.get_data()).get(TYPING, {})
-    group = await _typed_group(uow, typing.get("group")) if org is not None else None
-    parts = _parts(str(typing.get("invite", "")))
-    if org is None or group is None or group.org_id != org.id or parts is None:
+    parts = _parts(str((await state.get_data()).get(TYPING, {}).get("invite", "")))
+    if parts is None:
         await state.set_state(None)
         await message.answer(texts("admin.not_allowed"))
         return
@@ -198,15 +194,6 @@ async def number_typed(
         message,
         await invite_screen(serving_bot(bots, default_bot_id, org), texts, org, group, invite),
     )
-
-
-async def _typed_group(uow: UnitOfWork, group_id: object) -> Group | None:
-    if not isinstance(group_id, int):
-        return None
-    try:
-        return await uow.groups.get(group_id)
-    except NotFound:
-        return None
 
 
 async def invites_screen(
@@ -273,6 +260,6 @@ def register(router: Router) -> None:
     router.callback_query.register(ask_uses, AdminGroup.filter(F.do == "invd"))
     router.callback_query.register(invite_chosen, AdminGroup.filter(F.do == "invn"))
     router.callback_query.register(ask_number, AdminGroup.filter(F.do == "invt"))
-    router.message.register(number_typed, AdminInput.invite_uses, TYPED)
+    router.message.register(number_typed, AdminInput.invite_uses, TYPED, flags=typed_for(TYPING))
     router.callback_query.register(invites_menu, AdminGroup.filter(F.do == "invites"))
     router.callback_query.register(revoke, AdminGroup.filter(F.do == "rev"))

@@ -15,7 +15,7 @@ from aiogram.types import CallbackQuery, Message
 
 from content.loader import Catalogue
 from content.outline import outline
-from dialogues.admin_access import typing_org
+from dialogues.admin_access import typed_for
 from dialogues.admin_draft import (
     EARLIEST,
     LATEST,
@@ -225,12 +225,10 @@ async def time_typed(
     now: datetime,
     texts: Texts,
     catalogue: Catalogue,
-    admin_ids: frozenset[int],
+    org: Organisation,
 ) -> None:
-    assert message.from_user is not None
-    org = await typing_org(state, uow, message.from_user.id, admin_ids, DRAFT)
-    draft = await load_draft(state, org) if org is not None else None
-    if org is None or draft is None or not draft.get("start"):
+    draft = await load_draft(state, org)
+    if draft is None or not draft.get("start"):
         await state.set_state(None)
         await message.answer(texts("admin.not_allowed"))
         return
@@ -301,4 +299,4 @@ def register(router: Router) -> None:
     router.callback_query.register(start_move, AdminRollout.filter(F.do == "move"))
     router.callback_query.register(wizard_pressed, AdminDraft.filter())
     router.callback_query.register(start_day, AdminCalendar.filter(F.purpose == "s"))
-    router.message.register(time_typed, AdminInput.send_time, TYPED)
+    router.message.register(time_typed, AdminInput.send_time, TYPED, flags=typed_for(DRAFT))

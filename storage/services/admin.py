@@ -120,13 +120,21 @@ async def group_at(uow: UnitOfWork, path: str) -> tuple[Organisation, Group]:
 
 
 async def add_org(
-    uow: UnitOfWork, slug: str, name: str, kind: OrgKind, timezone: str
+    uow: UnitOfWork,
+    slug: str,
+    name: str,
+    kind: OrgKind,
+    timezone: str,
+    *,
+    bot_id: int | None = None,
 ) -> tuple[Organisation, Change]:
+    """`bot_id` (None: the default bot) is for a new organisation only: an existing one
+    changes bot through set_org_bot, which refuses once anyone has joined."""
     check_slug(slug, "organisation")
     check_timezone(timezone)
     found = await uow.orgs.find(slug)
     if found is None:
-        return await uow.orgs.add(slug, name, kind, timezone), Change.CREATED
+        return await uow.orgs.add(slug, name, kind, timezone, bot_id=bot_id), Change.CREATED
     if (found.name, found.kind, found.timezone) == (name, kind, timezone):
         return found, Change.UNCHANGED
     await uow.orgs.update(found.id, name=name, kind=kind, timezone=timezone)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from bot.local_api import SentMessage
 from dialogues import admin_views
+from dialogues.admin_states import AdminInput
 from dialogues.callbacks import (
     AdminCalendar,
     AdminDraft,
@@ -555,3 +556,93 @@ async def test_a_second_rollout_queues_after_the_first_and_moves_before_it_start
             time(9),
             (),
         )
+
+
+async def test_a_typed_answer_is_refused_once_the_writer_is_no_admin_any_more(
+    database_url: str,
+) -> None:
+    """Rights checked when the prompt was shown are checked again when the answer arrives:
+    someone removed as admin meanwhile changes nothing with what they type."""
+    async with running_refleks(
+        database_url, oslo(MONDAY, 9), admin_ids=frozenset({SUPER})
+    ) as refleks:
+        await seed(refleks, admins=(ORG_ADMIN,))
+        async with refleks.app.uow_factory() as uow:
+            nordby = await uow.orgs.by_slug("nordby")
+
+        async def set_admin(appointed: bool) -> None:
+            async with refleks.app.uow_factory() as uow:
+                if appointed:
+                    await uow.orgs.add_admin(nordby.id, ORG_ADMIN)
+                else:
+                    await uow.orgs.remove_admin(nordby.id, ORG_ADMIN)
+                await uow.commit()
+
+        org, group, back = "Nordby skole", "Lærerne", NB("admin.next")
+        plan = [group, NB("admin.schedule_button"), "Trygt og godt skolemiljø", "0 · Introduksjon"]
+        prompts = {  # the taps to each question an admin answers by typing, and an answer
+            "group name": ([org, NB("admin.new_group")], "Assistentene"),
+            "admin id": ([org, NB("admin.admins_button"), NB("admin.add_admin")], "42"),
+            "break name": ([org, NB("admin.breaks_button"), NB("admin.add_break")], "Ferie"),
+            "invite uses": (
+                [
+                    org,
+                    group,
+                    NB("admin.invite_staff"),
+                    NB("admin.no_expiry"),
+                    NB("admin.other_number"),
+                ],
+                "5",
+            ),
+            "send time": ([org, *plan, back, "30", back, NB("admin.other_time")], "07:50"),
+        }
+        boss = Admin(refleks, ORG_ADMIN)
+        for what, (taps, answer) in prompts.items():
+            await boss.command("/admin")
+            for label in taps:
+                await boss.tap(label)
+            before = await everything(refleks)
+            await set_admin(False)
+            replies = await boss.type(answer)
+            assert [r.text for r in replies] == [NB("admin.not_allowed")], what
+            await set_admin(True)
+            await boss.type(answer)  # the question was closed: no longer an answer to it
+            assert await everything(refleks) == before, what
+
+        # A new organisation's name, from someone who is no super-admin (any more: ADMIN_IDS
+        # changed at a restart, and the question was kept in Redis)
+        asking = refleks.app.dispatcher.fsm.get_context(refleks.app.bot, ORG_ADMIN, ORG_ADMIN)
+        await asking.set_state(AdminInput.org_name)
+        before = await everything(refleks)
+        assert [r.text for r in await boss.type("Sørby skole")] == [NB("admin.not_allowed")]
+        assert await asking.get_state() is None
+        assert await everything(refleks) == before
+
+
+async def test_a_new_organisation_gets_the_deployments_zone_and_the_bot_it_was_made_in(
+    database_url: str,
+) -> None:
+    more_token = "777000111:LOCAL-vestby-municipality-bot-token"
+    async with running_refleks(
+        database_url,
+        oslo(MONDAY, 9),
+        admin_ids=frozenset({SUPER}),
+        timezone="Europe/Helsinki",
+        more_bots={more_token: "vestby_refleks_bot"},
+    ) as refleks:
+        for where, name in (
+            (refleks, "Nordby skole"),
+            (refleks.on_bot(more_token), "Vestby skule"),
+        ):
+            boss = Admin(where, SUPER)
+            await boss.command("/admin")
+            await boss.tap(NB("admin.new_org"))
+            await boss.type(name)
+            assert await boss.tap(NB("admin.kind_school")) == NB("admin.org_created")
+            assert boss.screen.startswith(f"{name}\nSkole · Europe/Helsinki")
+        async with refleks.app.uow_factory() as uow:
+            made = {org.name: (org.timezone, org.bot_id) for org in await uow.orgs.all()}
+        assert made == {
+            "Nordby skole": ("Europe/Helsinki", None),  # the default bot
+            "Vestby skule": ("Europe/Helsinki", int(more_token.split(":")[0])),
+        }
