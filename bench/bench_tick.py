@@ -33,6 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+import bot.clock
+import bot.planner
 from bench.support import (
     MONDAY,
     PACKAGE,
@@ -50,6 +52,7 @@ from bot.app import App, ManualClock, build_app
 from bot.clock import TickReport, tick
 from bot.config import Settings
 from bot.local_api import DEFAULT_TOKEN
+from bot.pacer import book_rows, pace
 from content.loader import load_packages
 from domain.calendar import local_to_utc
 
@@ -123,10 +126,43 @@ async def monday_went_out(app: App) -> None:
         await connection.execute(text("ANALYZE"))
 
 
-async def timed_tick(app: App, at: datetime) -> tuple[TickReport, float]:
+async def booked_window(app: App) -> tuple[datetime, datetime, int]:
+    """The minutes the due tick booked the morning into (bot.pacer): first, last, how many."""
+    async with app.engine.connect() as connection:
+        first, last, minutes = (
+            await connection.execute(
+                text(
+                    "SELECT min(due_at), max(due_at), count(DISTINCT due_at) FROM deliveries"
+                    " WHERE status = 'pending'"
+                )
+            )
+        ).one()
+    return first, last, minutes
+
+
+PACING_SECONDS: list[float] = []
+
+
+async def timed_pace(*args: Any) -> int:
+    """bot.pacer.pace, timed: how much of a tick booking the sends takes."""
+    with timed() as took:
+        booked = await pace(*args)
+    PACING_SECONDS.append(took[0])
+    return booked
+
+
+async def timed_book_rows(*args: Any) -> None:
+    """bot.pacer.book_rows (the planner books steps before writing them), timed."""
+    with timed() as took:
+        await book_rows(*args)
+    PACING_SECONDS.append(took[0])
+
+
+async def timed_tick(app: App, at: datetime) -> tuple[TickReport, float, float]:
+    PACING_SECONDS.clear()
     with timed() as took:
         report = await tick(app, at)
-    return report, took[0]
+    return report, took[0], sum(PACING_SECONDS)
 
 
 async def measure(staff_total: int, per_unit: int) -> dict[str, Any]:
@@ -142,25 +178,30 @@ async def measure(staff_total: int, per_unit: int) -> dict[str, Any]:
         app = await build_app(settings, clock=ManualClock(DUE))
         app.deliverer.stopping = True  # the ticks plan; the queue is left for the claim below
         try:
-            due, due_s = await timed_tick(app, DUE)
-            quiet, quiet_s = await timed_tick(app, DUE + timedelta(minutes=1))
+            due, due_s, due_pacing = await timed_tick(app, DUE)
+            window = await booked_window(app)
+            quiet, quiet_s, _ = await timed_tick(app, DUE + timedelta(minutes=1))
             async with app.uow_factory() as uow:
                 with timed() as claim:
                     claimed = await uow.deliveries.claim_due(DUE, timedelta(minutes=2), 200)
                 await uow.rollback()
             await monday_went_out(app)
-            tuesday, tuesday_s = await timed_tick(app, TUESDAY)
+            tuesday, tuesday_s, tuesday_pacing = await timed_tick(app, TUESDAY)
         finally:
             await app.close()
     history = units.members * 5
     print(
         f"{units.members:>8,} staff in {units.units:,} schools ({history:,} rows of history,"
         f" seeded in {seeding:.0f} s):\n"
-        f"    Monday's due tick {due_s:6.2f} s ({due.planned.total:,} owed);"
+        f"    Monday's due tick {due_s:6.2f} s ({due.planned.total:,} owed,"
+        f" booking them {due_pacing:.2f} s);"
         f" quiet tick {quiet_s:5.2f} s ({quiet.planned.total} owed);"
         f" first claim of {len(claimed)}: {claim[0] * 1000:.1f} ms;\n"
         f"    Tuesday's due tick {tuesday_s:6.2f} s ({tuesday.planned.steps:,} steps,"
-        f" {tuesday.planned.reminders:,} reminders)"
+        f" {tuesday.planned.reminders:,} reminders, booking them {tuesday_pacing:.2f} s)\n"
+        f"    Monday's morning booked into {window[2]} minutes"
+        f" at {settings.messages_per_second:g}/s:"
+        f" {local(window[0])} to {local(window[1])} (Oslo)"
     )
     return {
         "staff": units.members,
@@ -176,10 +217,22 @@ async def measure(staff_total: int, per_unit: int) -> dict[str, Any]:
         "tuesday_tick_s": tuesday_s,
         "tuesday_steps": tuesday.planned.steps,
         "tuesday_reminders": tuesday.planned.reminders,
+        "due_pacing_s": due_pacing,
+        "tuesday_pacing_s": tuesday_pacing,
+        "booked_minutes": window[2],
+        "booked_last": window[1].isoformat(),
     }
 
 
+def local(instant: datetime) -> str:
+    from zoneinfo import ZoneInfo
+
+    return instant.astimezone(ZoneInfo("Europe/Oslo")).strftime("%H:%M")
+
+
 async def main(sizes: list[int], per_unit: int) -> None:
+    bot.clock.pace = timed_pace  # type: ignore[assignment]  # the tick's own pacing, timed
+    bot.planner.book_rows = timed_book_rows  # type: ignore[assignment]
     results = [await measure(size, per_unit) for size in sizes]
     base = results[0]
     for result in results[1:]:

@@ -63,10 +63,15 @@ async def _plan(app: App, now: datetime) -> PlanReport:
         await summaries.forget_texts(uow, before=_monday(now.date() - retention))
         await uow.updates.prune(before=now.date() - timedelta(days=7))
         await uow.commit()
+    pacing = Pacing(app.settings.messages_per_second, app.bot.id)
     planned = await plan_due(
-        app.uow_factory, partial(outline, app.catalogue), now, close_week=summaries.close_week
+        app.uow_factory,
+        partial(outline, app.catalogue),
+        now,
+        close_week=summaries.close_week,
+        pacing=pacing,
     )
-    await pace(app.uow_factory, now, Pacing(app.settings.messages_per_second, app.bot.id))
+    await pace(app.uow_factory, now, pacing)  # reminders and summaries, written unbooked
     return planned
 
 

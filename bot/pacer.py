@@ -11,9 +11,10 @@ import logging
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from domain.pacing import KIND_WEIGHT, Unbooked, book, minute_of
-from storage.uow import UnitOfWorkFactory
+from domain.pacing import KIND_WEIGHT, Booking, Unbooked, book, minute_of
+from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -34,30 +35,61 @@ class Pacing:
         return max(1, int(self.messages_per_second * 60 * BOOKED_SHARE))
 
 
+async def book_rows(
+    uow: UnitOfWork, rows: list[dict[str, Any]], now: datetime, pacing: Pacing
+) -> None:
+    """Books deliveries about to be enqueued (DeliveryRow column dicts): each gets its
+    minute as `due_at` and is written once, already paced."""
+    if not rows:
+        return
+    owed = [(i, row.get("group_id"), row["due_at"], row["kind"]) for i, row in enumerate(rows)]
+    for booking in await _book(uow, owed, now, pacing):
+        rows[booking.id].update(due_at=booking.at, paced=True)
+
+
 async def pace(uow_factory: UnitOfWorkFactory, now: datetime, pacing: Pacing) -> int:
-    """Books every unbooked pending delivery; returns how many."""
+    """Books every pending delivery enqueued unbooked (reminders, summaries, anything a
+    planner did not book as it wrote it); returns how many."""
     async with uow_factory() as uow:
         unpaced = await uow.deliveries.unpaced()
         if not unpaced:
             return 0
-        already = await uow.deliveries.booked_from(minute_of(now))
-        groups = {g for _, g, _, _ in unpaced if g} | {g for g, _, _, _ in already if g}
-        bot_of_group = await uow.groups.bot_ids(sorted(groups))
-
-        def lane(group: int | None) -> int:
-            return bot_of_group.get(group or 0, pacing.default_bot)
-
-        load: Counter[tuple[int, datetime]] = Counter()
-        for group, minute, kind, count in already:
-            load[(lane(group), minute)] += count * KIND_WEIGHT.get(kind, 1)
-        bookings = book(
-            [Unbooked(i, lane(group), due, group, kind) for i, group, due, kind in unpaced],
-            capacity=pacing.capacity,
-            booked=load,
-            now=now,
-        )
+        bookings = await _book(uow, unpaced, now, pacing)
         await uow.deliveries.book([(b.id, b.at) for b in bookings])
         await uow.commit()
+    return len(bookings)
+
+
+async def _book(
+    uow: UnitOfWork,
+    owed: list[tuple[int, int | None, datetime, str]],
+    now: datetime,
+    pacing: Pacing,
+) -> list[Booking]:
+    """Bookings for (id, group id, nominal time, kind), around what is booked already."""
+    already = await uow.deliveries.booked_from(minute_of(now))
+    groups = {g for _, g, _, _ in owed if g} | {g for g, _, _, _ in already if g}
+    bot_of_group = await uow.groups.bot_ids(sorted(groups))
+
+    def lane(group: int | None) -> int:
+        return bot_of_group.get(group or 0, pacing.default_bot)
+
+    load: Counter[tuple[int, datetime]] = Counter()
+    for group, minute, kind, count in already:
+        load[(lane(group), minute)] += count * KIND_WEIGHT.get(kind, 1)
+    bookings = book(
+        [Unbooked(i, lane(group), due, group, kind) for i, group, due, kind in owed],
+        capacity=pacing.capacity,
+        booked=load,
+        now=now,
+    )
+    _warn_if_late(bookings)
+    return bookings
+
+
+def _warn_if_late(bookings: list[Booking]) -> None:
+    if not bookings:
+        return
     latest = max(bookings, key=lambda b: b.late)
     if latest.late > LATE_WARNING:
         log.warning(
@@ -66,4 +98,3 @@ async def pace(uow_factory: UnitOfWorkFactory, now: datetime, pacing: Pacing) ->
             latest.at.isoformat(timespec="minutes"),
             latest.late // timedelta(minutes=1),
         )
-    return len(bookings)

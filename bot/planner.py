@@ -10,9 +10,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
+from bot.pacer import Pacing, book_rows
 from domain.calendar import local_date, local_to_utc, week_closes_at
 from domain.model import Break, DateRange, Group, Organisation, OrgKind, Role
 from domain.plan import RolloutPlan, build_plan, queue_after_each_other
@@ -46,20 +48,26 @@ async def plan_due(
     outline: Outline,
     now: datetime,
     close_week: CloseWeek | None = None,
+    pacing: Pacing | None = None,
 ) -> PlanReport:
     """Enqueues every step, reminder, kick-off and weekly summary owed at `now`.
 
     The plans are worked out in memory; the database is then asked once per kind of work and
     step (not once per group), so the cost of a tick that finds nothing new stays small at
-    thousands of groups."""
+    thousands of groups. With `pacing`, the kick-offs and steps (a morning's bulk) are booked
+    into their minutes before they are written, so they are written once."""
     report = PlanReport()
     async with uow_factory() as uow:
         plans = await live_plans(uow, outline)
         wanted = Wanted()
         for plan in plans:
             wanted.add(plan, now)
-        report.kickoffs = await _kickoffs(uow, wanted.kickoffs)
-        report.steps = await _steps(uow, wanted.steps, now)
+        kickoffs = await _kickoffs(uow, wanted.kickoffs)
+        steps = await _steps(uow, wanted.steps, now)
+        if pacing is not None:
+            await book_rows(uow, kickoffs + steps, now, pacing)
+        report.kickoffs = await uow.deliveries.enqueue(kickoffs)
+        report.steps = await uow.deliveries.enqueue(steps)
         report.reminders = await _reminders(uow, wanted.reminders)
         await uow.commit()
         if close_week is None:
@@ -181,14 +189,13 @@ class Wanted:
 
 async def _steps(
     uow: UnitOfWork, wanted: dict[str, list[tuple[RolloutPlan, int, date]]], now: datetime
-) -> int:
+) -> list[dict[str, Any]]:
     """Today's step (the latest due one) to every staff member who has not had it. Earlier
     steps a member missed are not sent in a burst: the step message offers them to catch up."""
-    added = 0
+    rows = []
     for step_id, owed in wanted.items():
         by_rollout = {plan.rollout.id: (plan, index, week) for plan, index, week in owed}
         lacking = await uow.deliveries.lacking(Kind.STEP, Role.STAFF, step_id, by_rollout)
-        rows = []
         for rollout_id, who in lacking:
             plan, index, week = by_rollout[rollout_id]
             rows.append(
@@ -204,8 +211,7 @@ async def _steps(
                     "due_at": plan.send_at(index, who.send_time) or now,
                 }
             )
-        added += await uow.deliveries.enqueue(rows)
-    return added
+    return rows
 
 
 async def _reminders(
@@ -220,11 +226,12 @@ async def _reminders(
     return added
 
 
-async def _kickoffs(uow: UnitOfWork, wanted: dict[str, list[tuple[RolloutPlan, datetime]]]) -> int:
-    added = 0
+async def _kickoffs(
+    uow: UnitOfWork, wanted: dict[str, list[tuple[RolloutPlan, datetime]]]
+) -> list[dict[str, Any]]:
+    rows = []
     for key, owed in wanted.items():
         by_rollout = {plan.rollout.id: (plan, since) for plan, since in owed}
-        rows = []
         for rollout_id, who in await uow.deliveries.lacking(
             Kind.KICKOFF, Role.LEADER, key, by_rollout
         ):
@@ -241,8 +248,7 @@ async def _kickoffs(uow: UnitOfWork, wanted: dict[str, list[tuple[RolloutPlan, d
                     "due_at": since,
                 }
             )
-        added += await uow.deliveries.enqueue(rows)
-    return added
+    return rows
 
 
 def _start_of_day(instant: datetime, tz: str) -> datetime:

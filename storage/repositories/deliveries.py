@@ -92,8 +92,8 @@ class DeliveryRepository:
         compiled into SQL one by one."""
         if not rows:
             return 0
-        columns = sorted({key for row in rows for key in row} | {"status", "attempts"})
-        defaults = {"status": "pending", "attempts": 0}
+        columns = sorted({key for row in rows for key in row} | {"status", "attempts", "paced"})
+        defaults = {"status": "pending", "attempts": 0, "paced": False}
         values = [{c: row.get(c, defaults.get(c)) for c in columns} for row in rows]
         dialect = self.session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -274,17 +274,20 @@ class DeliveryRepository:
         return [(group, due, kind, count) for group, due, kind, count in rows]
 
     async def book(self, bookings: list[tuple[int, datetime]]) -> None:
-        """Books deliveries into their minutes: (delivery id, the minute it goes out in)."""
-        table = DeliveryRow.__table__
-        statement = (
-            update(table)  # type: ignore[arg-type]  # a Table: plain Core, executed for many
-            .where(table.c.id == bindparam("b_id"), table.c.status == "pending")
-            .values(due_at=bindparam("b_due_at", type_=UTCDateTime), paced=True)
-        )
-        for chunk in _chunks(bookings, ROWS_PER_INSERT * 10):
-            await self.session.execute(
-                statement, [{"b_id": delivery, "b_due_at": at} for delivery, at in chunk]
-            )
+        """Books deliveries into their minutes: (delivery id, the minute it goes out in). One
+        UPDATE per minute and chunk of ids, not one per row: a morning is a few hundred
+        statements, not 200,000."""
+        by_minute: dict[datetime, list[int]] = {}
+        for delivery, minute in bookings:
+            by_minute.setdefault(minute, []).append(delivery)
+        for minute, ids in by_minute.items():
+            for chunk in _chunks(sorted(ids), IDS_PER_QUERY):
+                await self.session.execute(
+                    update(DeliveryRow)
+                    .where(DeliveryRow.id.in_(chunk), DeliveryRow.status == "pending")
+                    .values(due_at=minute, paced=True)
+                    .execution_options(synchronize_session=False)
+                )
 
     async def release(self, delivery_ids: list[int]) -> None:
         """Claims given back unsent (a batch taken ahead at shutdown): due again at once."""
