@@ -7,11 +7,20 @@ from datetime import datetime
 from aiogram import Bot, F, Router
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
+from content.schema import Step
 from dialogues.callbacks import AnswerButton, CatchUpButton
 from dialogues.i18n import Texts
-from dialogues.journey import Journey, StepInContext
+from dialogues.journey import Journey
 from domain.model import Member, QuestionKind
-from storage.services.answering import Answered, Outcome, answer, open_steps, step_for
+from storage.services.answering import (
+    Answerable,
+    Answered,
+    Outcome,
+    answer_step,
+    answerable,
+    answerable_message,
+    open_to_answer,
+)
 from storage.uow import UnitOfWork
 
 SCALE_DIGITS = {"1", "2", "3", "4", "5"}
@@ -26,26 +35,17 @@ async def pressed_answer(
     texts: Texts,
     journey: Journey,
 ) -> None:
-    delivery = await step_for(uow, member.id, callback_data.delivery) if member else None
-    found = await journey.context(uow, delivery) if delivery else None
-    if member is None or found is None:
+    found = await answerable(uow, member.id, callback_data.delivery) if member else None
+    step = _live_step(journey, found) if found else None
+    if member is None or found is None or step is None:
         await query.answer(texts("answer.not_yours"), show_alert=True)
         return
-    question = found.step.question
-    result = await answer(
-        uow,
-        member.id,
-        found.delivery,
-        question.kind,
-        callback_data.value,
-        now,
-        options=len(question.options or ()),
-    )
+    question, value = step.question, callback_data.value
+    options = len(question.options or ())
+    result = await answer_step(uow, member.id, found, question.kind, value, now, options=options)
     await query.answer(texts(f"answer.{result.outcome.value}"))
     if result.outcome in (Outcome.STORED, Outcome.ALREADY, Outcome.CLOSED) and query.message:
-        label = (
-            _chosen_label(found, callback_data.value) if result.outcome is Outcome.STORED else None
-        )
+        label = _chosen_label(step, value) if result.outcome is Outcome.STORED else None
         await _close_buttons(query, texts, label)
 
 
@@ -61,9 +61,10 @@ async def replied_in_text(
     if member is None or found is None:
         await message.answer(texts("fallback.no_question" if member else "start.no_invite"))
         return
-    kind, text = found.step.question.kind, (message.text or "").strip()
+    delivered, step = found
+    kind, text = step.question.kind, (message.text or "").strip()
     value: int | str = int(text) if kind is QuestionKind.SCALE and text in SCALE_DIGITS else text
-    result = await answer(uow, member.id, found.delivery, kind, value, now)  # closed weeks first
+    result = await answer_step(uow, member.id, delivered, kind, value, now)  # closed weeks first
     await message.answer(_reply_to_text(result, kind, texts))
 
 
@@ -89,21 +90,32 @@ async def pressed_catch_up(
 
 async def _question_for(
     message: Message, uow: UnitOfWork, now: datetime, member: Member | None, journey: Journey
-) -> StepInContext | None:
+) -> tuple[Answerable, Step] | None:
     """The step a text answers: the one replied to, else the newest open one that asks."""
     if member is None:
         return None
     if message.reply_to_message is not None:
-        delivery = await uow.deliveries.by_message(
-            message.chat.id, message.reply_to_message.message_id
-        )
-        if delivery is not None and delivery.member_id == member.id:
-            return await journey.context(uow, delivery)
-    for delivery in await open_steps(uow, member.id, now):
-        found = await journey.context(uow, delivery)
-        if found is not None and found.step.question.kind is not QuestionKind.NONE:
-            return found
+        replied = message.reply_to_message.message_id
+        found = await answerable_message(uow, member.id, message.chat.id, replied)
+        if found is not None:
+            step = _live_step(journey, found)
+            return None if step is None else (found, step)
+    for found in await open_to_answer(uow, member.id, now):
+        step = _live_step(journey, found)
+        if step is not None and step.question.kind is not QuestionKind.NONE:
+            return found, step
     return None
+
+
+def _live_step(journey: Journey, found: Answerable) -> Step | None:
+    """The delivery's step, while a live rollout in its group still runs it (the content may
+    have changed since it was sent): what Journey.context checks, without building plans."""
+    if found.package_id is None or found.step_id is None:
+        return None
+    steps = journey.outline(found.package_id, found.modules)
+    if steps is None or all(ref.step_id != found.step_id for ref in steps):
+        return None
+    return journey.catalogue.step(found.package_id, found.step_id)[1]
 
 
 def _reply_to_text(result: Answered, kind: QuestionKind, texts: Texts) -> str:
@@ -115,9 +127,9 @@ def _reply_to_text(result: Answered, kind: QuestionKind, texts: Texts) -> str:
     return reply
 
 
-def _chosen_label(found: StepInContext, value: int) -> str:
-    options = found.step.question.options
-    if found.step.question.kind is QuestionKind.CHOICE and options and 0 <= value < len(options):
+def _chosen_label(step: Step, value: int) -> str:
+    options = step.question.options
+    if step.question.kind is QuestionKind.CHOICE and options and 0 <= value < len(options):
         return options[value]
     return str(value)
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AnswerRow, ParticipationRow
@@ -40,8 +40,9 @@ class AnswerRepository:
         choice: int | None = None,
         text: str | None = None,
     ) -> None:
-        self.session.add(
-            AnswerRow(
+        # a plain INSERT (the key is drawn by the column's default), not an ORM object to flush
+        await self.session.execute(
+            insert(AnswerRow.__table__).values(  # type: ignore[arg-type]
                 group_id=group_id,
                 rollout_id=rollout_id,
                 step_id=step_id,
@@ -52,7 +53,6 @@ class AnswerRepository:
                 text=text,
             )
         )
-        await self.session.flush()
 
     async def unshown(self, group_id: int, up_to_week: date) -> list[StoredAnswer]:
         """Answers of weeks up to this one that no summary has shown yet (the pool), in key

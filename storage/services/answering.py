@@ -1,14 +1,23 @@
-"""Storing an answer: anonymous for the group, participation for the member, once per step."""
+"""Storing an answer: anonymous for the group, participation for the member, once per step.
+
+The answer path reads once: `answerable` / `open_to_answer` find the delivery with its group's
+summary moment, its organisation's time zone and its rollout in one query, so that `answer_step`
+only has to write (the participation record, then the answer).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Row, Select, and_, exists, select
 
 from domain.calendar import is_week_closed, local_date
 from domain.masking import mask
-from domain.model import QuestionKind
+from domain.model import QuestionKind, RolloutStatus
+from storage.models import DeliveryRow, GroupRow, OrganisationRow, ParticipationRow, RolloutRow
 from storage.repositories.deliveries import Delivery, Kind
 from storage.uow import UnitOfWork
 
@@ -29,39 +38,137 @@ class Answered:
     masked: tuple[str, ...] = ()  # what was masked in a text answer: "national_id", "phone", ...
 
 
-async def step_for(uow: UnitOfWork, member_id: int, delivery_id: int) -> Delivery | None:
-    delivery = await uow.deliveries.get(delivery_id)
-    if delivery is None or delivery.member_id != member_id or delivery.kind != Kind.STEP:
-        return None
-    return delivery
+@dataclass(frozen=True)
+class Answerable:
+    """A delivery to a member, with what answering it needs: when its week closes and which
+    live rollout it belongs to (`package_id` None when the rollout was cancelled or is gone)."""
+
+    delivery_id: int
+    kind: str
+    member_id: int | None
+    group_id: int | None
+    rollout_id: int | None
+    step_id: str | None
+    week: date | None
+    timezone: str | None
+    summary_weekday: int | None
+    summary_time: time | None
+    package_id: str | None
+    modules: tuple[int, ...]
+
+    def week_closed(self, now: datetime) -> bool:
+        if self.week is None or self.timezone is None:  # no group (or no week): nothing to add to
+            return True
+        assert self.summary_weekday is not None and self.summary_time is not None
+        return is_week_closed(
+            self.week, now, self.summary_weekday, self.summary_time, self.timezone
+        )
 
 
-async def week_is_closed(uow: UnitOfWork, delivery: Delivery, now: datetime) -> bool:
-    if delivery.group_id is None or delivery.week is None:
-        return True
-    group = await uow.groups.get(delivery.group_id)
-    org = await uow.orgs.get(group.org_id)
-    return is_week_closed(
-        delivery.week, now, group.summary_weekday, group.summary_time, org.timezone
+_COLUMNS = (
+    DeliveryRow.id,
+    DeliveryRow.kind,
+    DeliveryRow.member_id,
+    DeliveryRow.group_id,
+    DeliveryRow.rollout_id,
+    DeliveryRow.step_id,
+    DeliveryRow.week,
+    OrganisationRow.timezone,
+    GroupRow.summary_weekday,
+    GroupRow.summary_time,
+    RolloutRow.package_id,
+    RolloutRow.modules,
+)
+
+
+def _answerable_query() -> Select[Any]:
+    live_rollout = and_(
+        RolloutRow.id == DeliveryRow.rollout_id,
+        RolloutRow.group_id == DeliveryRow.group_id,
+        RolloutRow.status != RolloutStatus.CANCELLED.value,
+    )
+    return (
+        select(*_COLUMNS)
+        .outerjoin(GroupRow, GroupRow.id == DeliveryRow.group_id)
+        .outerjoin(OrganisationRow, OrganisationRow.id == GroupRow.org_id)
+        .outerjoin(RolloutRow, live_rollout)
     )
 
 
-async def open_steps(uow: UnitOfWork, member_id: int, now: datetime) -> list[Delivery]:
+def _answerable(row: Row[Any]) -> Answerable:
+    modules: str | None = row.modules
+    return Answerable(
+        delivery_id=row.id,
+        kind=row.kind,
+        member_id=row.member_id,
+        group_id=row.group_id,
+        rollout_id=row.rollout_id,
+        step_id=row.step_id,
+        week=row.week,
+        timezone=row.timezone,
+        summary_weekday=row.summary_weekday,
+        summary_time=row.summary_time,
+        package_id=row.package_id,
+        modules=tuple(int(n) for n in modules.split(",") if n) if modules else (),
+    )
+
+
+async def answerable(uow: UnitOfWork, member_id: int, delivery_id: int) -> Answerable | None:
+    """The member's own step delivery with that id (what an answer button names)."""
+    row = (
+        await uow.session.execute(
+            _answerable_query().where(
+                DeliveryRow.id == delivery_id,
+                DeliveryRow.member_id == member_id,
+                DeliveryRow.kind == Kind.STEP,
+            )
+        )
+    ).first()
+    return None if row is None else _answerable(row)
+
+
+async def answerable_message(
+    uow: UnitOfWork, member_id: int, chat_id: int, message_id: int
+) -> Answerable | None:
+    """The member's delivery that became this message (of any kind: a reply to a reminder is
+    answered as not theirs to answer, as before)."""
+    row = (
+        await uow.session.execute(
+            _answerable_query().where(
+                DeliveryRow.chat_id == chat_id,
+                DeliveryRow.message_id == message_id,
+                DeliveryRow.member_id == member_id,
+            )
+        )
+    ).first()
+    return None if row is None else _answerable(row)
+
+
+async def open_to_answer(uow: UnitOfWork, member_id: int, now: datetime) -> list[Answerable]:
     """The member's sent, unanswered steps whose week is still open, newest first."""
-    answered = await uow.participation.answered_steps(member_id)
-    found = []
-    for delivery in await uow.deliveries.steps_of_member(member_id):
-        if delivery.status != "sent" or (delivery.rollout_id, delivery.step_id) in answered:
-            continue
-        if not await week_is_closed(uow, delivery, now):
-            found.append(delivery)
-    return found
+    answered = exists().where(
+        ParticipationRow.member_id == DeliveryRow.member_id,
+        ParticipationRow.rollout_id == DeliveryRow.rollout_id,
+        ParticipationRow.step_id == DeliveryRow.step_id,
+    )
+    rows = await uow.session.execute(
+        _answerable_query()
+        .where(
+            DeliveryRow.member_id == member_id,
+            DeliveryRow.kind == Kind.STEP,
+            DeliveryRow.status == "sent",
+            ~answered,
+        )
+        .order_by(DeliveryRow.due_at.desc(), DeliveryRow.id.desc())
+    )
+    found = (_answerable(row) for row in rows)
+    return [step for step in found if not step.week_closed(now)]
 
 
-async def answer(
+async def answer_step(
     uow: UnitOfWork,
     member_id: int,
-    delivery: Delivery,
+    step: Answerable,
     kind: QuestionKind,
     value: int | str,
     now: datetime,
@@ -69,9 +176,9 @@ async def answer(
     options: int = 0,
 ) -> Answered:
     """Validates and stores one answer, then commits; refuses a second one or a late one."""
-    if delivery.member_id != member_id or delivery.kind != Kind.STEP:
+    if step.member_id != member_id or step.kind != Kind.STEP:
         return Answered(Outcome.NOT_YOURS)
-    if await week_is_closed(uow, delivery, now):
+    if step.week_closed(now):
         return Answered(Outcome.CLOSED)
     scale = choice = None
     text: str | None = None
@@ -85,24 +192,23 @@ async def answer(
         text, masked = result.text, result.masked
     else:
         return Answered(Outcome.INVALID)
-    assert delivery.group_id and delivery.rollout_id and delivery.step_id and delivery.week
-    org = await uow.orgs.get((await uow.groups.get(delivery.group_id)).org_id)
+    assert step.group_id and step.rollout_id and step.step_id and step.week and step.timezone
     first = await uow.participation.record(
         member_id,
-        delivery.group_id,
-        delivery.rollout_id,
-        delivery.step_id,
-        delivery.week,
-        local_date(now, org.timezone),
+        step.group_id,
+        step.rollout_id,
+        step.step_id,
+        step.week,
+        local_date(now, step.timezone),
     )
     if not first:
         await uow.rollback()
         return Answered(Outcome.ALREADY)
     await uow.answers.add(
-        group_id=delivery.group_id,
-        rollout_id=delivery.rollout_id,
-        step_id=delivery.step_id,
-        week=delivery.week,
+        group_id=step.group_id,
+        rollout_id=step.rollout_id,
+        step_id=step.step_id,
+        week=step.week,
         kind=kind.value,
         scale=scale,
         choice=choice,
@@ -110,3 +216,42 @@ async def answer(
     )
     await uow.commit()
     return Answered(Outcome.STORED, masked)
+
+
+async def answer(
+    uow: UnitOfWork,
+    member_id: int,
+    delivery: Delivery,
+    kind: QuestionKind,
+    value: int | str,
+    now: datetime,
+    *,
+    options: int = 0,
+) -> Answered:
+    """`answer_step` for a caller that holds a Delivery (the handlers use `answerable`)."""
+    step = await answerable(uow, member_id, delivery.id)
+    if step is None:
+        return Answered(Outcome.NOT_YOURS)
+    return await answer_step(uow, member_id, step, kind, value, now, options=options)
+
+
+async def week_is_closed(uow: UnitOfWork, delivery: Delivery, now: datetime) -> bool:
+    if delivery.group_id is None or delivery.week is None:
+        return True
+    group = await uow.groups.get(delivery.group_id)
+    org = await uow.orgs.get(group.org_id)
+    return is_week_closed(
+        delivery.week, now, group.summary_weekday, group.summary_time, org.timezone
+    )
+
+
+async def open_steps(uow: UnitOfWork, member_id: int, now: datetime) -> list[Delivery]:
+    """The member's sent, unanswered steps whose week is still open, newest first (/today)."""
+    answered = await uow.participation.answered_steps(member_id)
+    found = []
+    for delivery in await uow.deliveries.steps_of_member(member_id):
+        if delivery.status != "sent" or (delivery.rollout_id, delivery.step_id) in answered:
+            continue
+        if not await week_is_closed(uow, delivery, now):
+            found.append(delivery)
+    return found
