@@ -2,21 +2,26 @@
 the dispatcher (`Dispatcher.feed_update` with real `Update` objects) with their database writes
 and their replies to the local Bot API server (in a process of its own).
 
-    .venv/bin/python bench/bench_answers.py [--members 5000] [--concurrency 8]
+    .venv/bin/python bench/bench_answers.py [--members 5000] [--concurrency 8] [--profile FILE]
 
 Two cohorts of 5,000 staff got Monday's step (a choice: buttons) and Tuesday's (a text
 question); each presses a button on Monday's and replies to Tuesday's, on Tuesday morning.
 The baseline, in the same run: the same dispatcher set-up (unit-of-work middleware and all, so
 the update-id log is written too) with an empty handler. The first cohort's updates are fed
 one at a time, as polling does; the second cohort's `--concurrency` at a time, as webhooks
-arrive.
+arrive. Each line also says how many round trips to the database an update cost (statements,
+transaction starts and ends, and pool check-outs, which ping); `--profile` writes a cProfile of
+the real handlers' runs (pstats format) to FILE.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import time, timedelta
 from functools import partial
 from pathlib import Path
@@ -26,7 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from aiogram import Dispatcher, Router
 from aiogram.types import Update
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, event, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.api_process import ApiProcess
 from bench.support import MONDAY, Units, bench_database, emit, peak_rss_mb, seed_units, timed
@@ -90,6 +96,35 @@ async def feed(dispatcher: Dispatcher, app: App, updates: list[Update], concurre
     return len(updates) / took[0]
 
 
+class RoundTrips:
+    """Counts what goes to the database and waits for its answer: statements, BEGIN, COMMIT,
+    ROLLBACK, and the ping of each connection checked out of the pool (pool_pre_ping)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.count = 0
+        target = engine.sync_engine
+        for name in ("before_cursor_execute", "begin", "commit", "rollback"):
+            event.listen(target, name, self._one)
+        event.listen(target.pool, "checkout", self._one)
+
+    def _one(self, *_: object) -> None:
+        self.count += 1
+
+
+@contextmanager
+def profiled(path: str | None) -> Iterator[None]:
+    if path is None:
+        yield
+        return
+    profile = cProfile.Profile()
+    profile.enable()
+    try:
+        yield
+    finally:
+        profile.disable()
+        profile.dump_stats(path)
+
+
 def shifted(raw: list[dict[str, Any]], by: int, app: App) -> list[Update]:
     """The updates, with their ids moved: each run is new to the update-id log."""
     return [
@@ -105,7 +140,7 @@ async def answers_stored(app: App) -> int:
         return int(await uow.session.scalar(select(func.count()).select_from(AnswerRow)) or 0)
 
 
-async def main(members: int, concurrency: int) -> None:
+async def main(members: int, concurrency: int, profile: str | None) -> None:
     units = Units(units=max(2, 2 * members // 20), staff=20, leaders=0)
     async with bench_database("refleks_bench_answers") as url:
         seeding = make_engine(url)
@@ -142,19 +177,27 @@ async def main(members: int, concurrency: int) -> None:
                     f" {len(raws[0]) - presses:,} text replies)"
                 )
                 empty = empty_dispatcher(app)
+                trips = RoundTrips(app.engine)
                 figures: dict[str, float] = {}
                 for n, (key, width) in enumerate((("sequential", 1), ("concurrent", concurrency))):
+                    trips.count = 0
                     base = await feed(empty, app, shifted(raws[n], 10_000_000, app), width)
+                    base_trips = trips.count / len(raws[n])
                     before = await answers_stored(app)
-                    real = await feed(app.dispatcher, app, shifted(raws[n], 0, app), width)
+                    trips.count = 0
+                    with profiled(profile if n == 0 else None):
+                        real = await feed(app.dispatcher, app, shifted(raws[n], 0, app), width)
+                    real_trips = trips.count / len(raws[n])
                     stored = await answers_stored(app) - before
                     figures[f"{key}_rate"], figures[f"{key}_baseline"] = real, base
                     figures[f"{key}_ratio"] = real / base
                     figures[f"{key}_stored"] = stored
+                    figures[f"{key}_round_trips"] = real_trips
                     label = "one at a time" if width == 1 else f"{width} at a time"
                     print(
                         f"{label:>14}: {real:6.0f} answers/s, empty handler {base:6.0f} updates/s:"
-                        f" {real / base:.2f} x; {stored:,} answers stored of {len(raws[n]):,}"
+                        f" {real / base:.2f} x; {stored:,} answers stored of {len(raws[n]):,};"
+                        f" {real_trips:.1f} database round trips an update ({base_trips:.1f})"
                     )
             finally:
                 await app.close()
@@ -169,5 +212,6 @@ if __name__ == "__main__":
         "--members", type=int, default=5000, help="staff per cohort (2 answers each; 2 cohorts)"
     )
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--profile", metavar="FILE", help="cProfile of the one-at-a-time run")
     args = parser.parse_args()
-    asyncio.run(main(args.members, args.concurrency))
+    asyncio.run(main(args.members, args.concurrency, args.profile))
