@@ -8,51 +8,46 @@ from datetime import datetime
 from typing import Any
 
 from aiogram import Bot
-from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from aiogram.types import BotCommandScopeDefault
 
 from bot.app import App, build_app
 from bot.clock import tick
 from bot.config import Settings
 from bot.logs import setup_logging
+from dialogues.bots import serving_bot
 from dialogues.i18n import Texts
+from dialogues.menus import STAFF_COMMANDS, set_personal_menu, staff_menu
+from storage.services.joining import leaders
 
 log = logging.getLogger(__name__)
 
-STAFF_COMMANDS = (
-    "today",
-    "progress",
-    "pause",
-    "resume",
-    "time",
-    "language",
-    "privacy",
-    "mydata",
-    "forget",
-    "help",
-)
-
 
 async def register_commands(app: App) -> None:
-    """Every bot's command menu in every language (Telegram picks by the app's language)."""
+    """Every bot's command menu in every language (Telegram picks by the app's language), and
+    a menu of their own for every leader, in the bot that serves them, and super-admin."""
+    admin_ids = app.settings.admin_ids
+    async with app.uow_factory() as uow:
+        leading = [seat for seat in await leaders(uow) if not seat.member.unreachable]
+        admins = {admin_id: await uow.members.find(admin_id) for admin_id in admin_ids}
+    languages = {a: member.language for a, member in admins.items() if member is not None}
     for bot in app.bots.values():
-        await _register_commands(bot, app.settings.admin_ids)
+        await _register_default_menu(bot)
+        led_here = {
+            seat.member.telegram_id: seat.member.language
+            for seat in leading
+            if serving_bot(app.bots, app.bot.id, seat.organisation).id == bot.id
+        }
+        for chat_id in sorted(led_here.keys() | admin_ids):
+            language = led_here.get(chat_id) or languages.get(chat_id)
+            leader, admin = chat_id in led_here, chat_id in admin_ids
+            await set_personal_menu(bot, chat_id, language, leader=leader, admin=admin)
 
 
-async def _register_commands(bot: Bot, admin_ids: frozenset[int]) -> None:
+async def _register_default_menu(bot: Bot) -> None:
     for language in ("nb", "nn", "en"):
-        texts = Texts(language)
-        commands = [
-            BotCommand(command=c, description=texts(f"command.{c}")) for c in STAFF_COMMANDS
-        ]
         code = None if language == "nb" else language
-        await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=code)
-    texts = Texts("nb")
-    admin_menu = [
-        *(BotCommand(command=c, description=texts(f"command.{c}")) for c in STAFF_COMMANDS),
-        BotCommand(command="admin", description=texts("command.admin")),
-    ]
-    for admin_id in sorted(admin_ids):  # super-admins see /admin in their menu
-        await bot.set_my_commands(admin_menu, scope=BotCommandScopeChat(chat_id=admin_id))
+        menu = staff_menu(Texts(language))
+        await bot.set_my_commands(menu, scope=BotCommandScopeDefault(), language_code=code)
 
 
 async def tick_once(settings: Settings, at: datetime) -> int:
@@ -131,4 +126,4 @@ async def serve_webhook(settings: Settings) -> int:
     return code
 
 
-__all__ = ["asyncio", "demo", "run_polling", "serve_webhook", "tick_once"]
+__all__ = ["STAFF_COMMANDS", "asyncio", "demo", "run_polling", "serve_webhook", "tick_once"]

@@ -11,6 +11,7 @@ from aiogram.types import Message
 
 from dialogues.bots import invite_link, serving_bot, username
 from dialogues.i18n import Texts, pick_language
+from dialogues.menus import set_personal_menu
 from domain.invites import InviteProblem
 from domain.model import Member, Role
 from storage.services.joining import OtherBot, join
@@ -27,6 +28,7 @@ async def start_with_invite(
     bot: Bot,
     bots: dict[int, Bot],
     default_bot_id: int,
+    admin_ids: frozenset[int],
 ) -> None:
     user = message.from_user
     assert user is not None
@@ -63,6 +65,9 @@ async def start_with_invite(
     )
     if joined.new:
         await message.answer(texts("privacy.body", threshold=threshold))
+    if joined.new and joined.role is Role.LEADER:  # their commands in the menu, from now on
+        admin = user.id in admin_ids
+        await set_personal_menu(bot, user.id, texts.language, leader=True, admin=admin)
 
 
 async def start_without_invite(message: Message, member: Member | None, texts: Texts) -> None:

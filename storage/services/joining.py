@@ -1,4 +1,4 @@
-"""Joining a group through an invite link."""
+"""Joining a group through an invite link, and who leads where (for leaders' command menu)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,24 @@ class OtherBot:
     refuses.)"""
 
     organisation: Organisation
+
+
+@dataclass(frozen=True)
+class Leading:
+    """A leader of some group of the organisation (whose bot they joined through)."""
+
+    member: Member
+    organisation: Organisation
+
+
+async def leaders(uow: UnitOfWork) -> list[Leading]:
+    """Everyone who leads a group, once per organisation they lead in."""
+    found: dict[tuple[int, int], Leading] = {}
+    for organisation in await uow.orgs.all():
+        for group in await uow.groups.of_org(organisation.id):
+            for member in await uow.members.of_group(group.id, Role.LEADER):
+                found.setdefault((organisation.id, member.id), Leading(member, organisation))
+    return list(found.values())
 
 
 async def join(
