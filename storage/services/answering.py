@@ -12,7 +12,7 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, exists, select
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, exists, select
 
 from domain.calendar import is_week_closed, local_date
 from domain.masking import mask
@@ -81,7 +81,7 @@ _COLUMNS = (
 )
 
 
-def _answerable_query() -> Select[Any]:
+def _answerable_query(*where: ColumnElement[bool]) -> Select[Any]:
     live_rollout = and_(
         RolloutRow.id == DeliveryRow.rollout_id,
         RolloutRow.group_id == DeliveryRow.group_id,
@@ -92,7 +92,32 @@ def _answerable_query() -> Select[Any]:
         .outerjoin(GroupRow, GroupRow.id == DeliveryRow.group_id)
         .outerjoin(OrganisationRow, OrganisationRow.id == GroupRow.org_id)
         .outerjoin(RolloutRow, live_rollout)
+        .where(*where)
     )
+
+
+# Built once (building a statement costs more Python than running a cached one): the values
+# come as parameters.
+_BY_ID = _answerable_query(
+    DeliveryRow.id == bindparam("delivery_id"),
+    DeliveryRow.member_id == bindparam("member_id"),
+    DeliveryRow.kind == Kind.STEP,
+)
+_BY_MESSAGE = _answerable_query(
+    DeliveryRow.chat_id == bindparam("chat_id"),
+    DeliveryRow.message_id == bindparam("message_id"),
+    DeliveryRow.member_id == bindparam("member_id"),
+)
+_OPEN = _answerable_query(
+    DeliveryRow.member_id == bindparam("member_id"),
+    DeliveryRow.kind == Kind.STEP,
+    DeliveryRow.status == "sent",
+    ~exists().where(
+        ParticipationRow.member_id == DeliveryRow.member_id,
+        ParticipationRow.rollout_id == DeliveryRow.rollout_id,
+        ParticipationRow.step_id == DeliveryRow.step_id,
+    ),
+).order_by(DeliveryRow.due_at.desc(), DeliveryRow.id.desc())
 
 
 def _answerable(row: Row[Any]) -> Answerable:
@@ -115,15 +140,8 @@ def _answerable(row: Row[Any]) -> Answerable:
 
 async def answerable(uow: UnitOfWork, member_id: int, delivery_id: int) -> Answerable | None:
     """The member's own step delivery with that id (what an answer button names)."""
-    row = (
-        await uow.session.execute(
-            _answerable_query().where(
-                DeliveryRow.id == delivery_id,
-                DeliveryRow.member_id == member_id,
-                DeliveryRow.kind == Kind.STEP,
-            )
-        )
-    ).first()
+    found = {"delivery_id": delivery_id, "member_id": member_id}
+    row = (await uow.session.execute(_BY_ID, found)).first()
     return None if row is None else _answerable(row)
 
 
@@ -132,35 +150,14 @@ async def answerable_message(
 ) -> Answerable | None:
     """The member's delivery that became this message (of any kind: a reply to a reminder is
     answered as not theirs to answer, as before)."""
-    row = (
-        await uow.session.execute(
-            _answerable_query().where(
-                DeliveryRow.chat_id == chat_id,
-                DeliveryRow.message_id == message_id,
-                DeliveryRow.member_id == member_id,
-            )
-        )
-    ).first()
+    found = {"chat_id": chat_id, "message_id": message_id, "member_id": member_id}
+    row = (await uow.session.execute(_BY_MESSAGE, found)).first()
     return None if row is None else _answerable(row)
 
 
 async def open_to_answer(uow: UnitOfWork, member_id: int, now: datetime) -> list[Answerable]:
     """The member's sent, unanswered steps whose week is still open, newest first."""
-    answered = exists().where(
-        ParticipationRow.member_id == DeliveryRow.member_id,
-        ParticipationRow.rollout_id == DeliveryRow.rollout_id,
-        ParticipationRow.step_id == DeliveryRow.step_id,
-    )
-    rows = await uow.session.execute(
-        _answerable_query()
-        .where(
-            DeliveryRow.member_id == member_id,
-            DeliveryRow.kind == Kind.STEP,
-            DeliveryRow.status == "sent",
-            ~answered,
-        )
-        .order_by(DeliveryRow.due_at.desc(), DeliveryRow.id.desc())
-    )
+    rows = await uow.session.execute(_OPEN, {"member_id": member_id})
     found = (_answerable(row) for row in rows)
     return [step for step in found if not step.week_closed(now)]
 
