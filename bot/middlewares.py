@@ -13,7 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, Update, User
+from aiogram.methods.base import Response
+from aiogram.types import Message, TelegramObject, Update, User
 
 from bot.metrics import Metrics
 from dialogues.i18n import Texts, pick_language
@@ -22,6 +23,12 @@ from storage.uow import UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+# aiogram reads every reply from Telegram into `Response[<what the method returns>]`, and pydantic
+# caches such a class only weakly: once garbage-collected it is built again (some 15 ms of schema
+# work) on a later call. Holding the ones our handlers' calls return keeps them built.
+# answerCallbackQuery, sendMessage, editMessageReplyMarkup:
+RESPONSE_TYPES = (Response[bool], Response[Message], Response[Message | bool])
 
 
 class UnitOfWorkMiddleware(BaseMiddleware):
