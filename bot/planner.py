@@ -12,16 +12,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
-
 from bot.pacer import Pacing, book_rows
 from domain.calendar import local_date, local_to_utc, week_closes_at
-from domain.model import Break, DateRange, Group, Organisation, OrgKind, Role
-from domain.plan import RolloutPlan, build_plan, queue_after_each_other
+from domain.model import Role
+from domain.plan import RolloutPlan
 from domain.schedule import reminder_at
-from storage.models import BreakRow, OrganisationRow
 from storage.repositories.deliveries import Kind
-from storage.services.schedule import Outline
+from storage.services.schedule import Outline, live_plans
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -85,55 +82,6 @@ async def plan_due(
             report.summaries += added
             report.weeks_closed.append((group, week))
     return report
-
-
-async def live_plans(uow: UnitOfWork, outline: Outline) -> list[RolloutPlan]:
-    """The plans of every rollout that is not cancelled, as storage.services.schedule builds
-    them, read in a handful of queries (that one reads a group and an organisation per rollout:
-    thousands of queries a minute at a whole country's size)."""
-    rollouts = await uow.rollouts.live()
-    groups: dict[int, Group] = {}
-    for chunk in _chunks(sorted({r.group_id for r in rollouts})):
-        groups.update((g.id, g) for g in await uow.groups.many(list(chunk)))
-    organisations = await _organisations(uow, {g.org_id for g in groups.values()})
-    plans = []
-    for rollout in rollouts:
-        steps = outline(rollout.package_id, rollout.modules)
-        if steps is None:
-            log.error("rollout %s names an unknown package or module", rollout.id)
-            continue
-        group = groups[rollout.group_id]
-        plans.append(build_plan(rollout, group, organisations[group.org_id], steps))
-    return queue_after_each_other(plans)
-
-
-async def _organisations(uow: UnitOfWork, ids: set[int]) -> dict[int, Organisation]:
-    """Organisations with their breaks, two queries per thousand."""
-    found: dict[int, Organisation] = {}
-    for chunk in _chunks(sorted(ids)):
-        breaks: dict[int, list[Break]] = {}
-        for b in await uow.session.scalars(
-            select(BreakRow).where(BreakRow.org_id.in_(chunk)).order_by(BreakRow.start_date)
-        ):
-            breaks.setdefault(b.org_id, []).append(
-                Break(b.name, DateRange(b.start_date, b.end_date))
-            )
-        for row in await uow.session.scalars(
-            select(OrganisationRow).where(OrganisationRow.id.in_(chunk))
-        ):
-            found[row.id] = Organisation(
-                id=row.id,
-                slug=row.slug,
-                name=row.name,
-                kind=OrgKind(row.kind),
-                timezone=row.timezone,
-                breaks=tuple(breaks.get(row.id, ())),
-            )
-    return found
-
-
-def _chunks(ids: list[int], size: int = 1000) -> list[list[int]]:
-    return [ids[start : start + size] for start in range(0, len(ids), size)]
 
 
 @dataclass

@@ -58,6 +58,23 @@ class OrganisationRepository:
             raise NotFound(f"no organisation #{org_id}")
         return await self._to_domain(row)
 
+    async def many(self, ids: set[int] | list[int]) -> dict[int, Organisation]:
+        """Organisations by id, with their breaks: two queries per 500, not two per one."""
+        found: dict[int, Organisation] = {}
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), IDS_PER_QUERY):
+            chunk = ordered[start : start + IDS_PER_QUERY]
+            breaks: dict[int, list[BreakRow]] = {}
+            for b in await self.session.scalars(
+                select(BreakRow).where(BreakRow.org_id.in_(chunk)).order_by(BreakRow.start_date)
+            ):
+                breaks.setdefault(b.org_id, []).append(b)
+            for row in await self.session.scalars(
+                select(OrganisationRow).where(OrganisationRow.id.in_(chunk))
+            ):
+                found[row.id] = _organisation(row, breaks.get(row.id, []))
+        return found
+
     async def all(self, ids: list[int] | None = None) -> list[Organisation]:
         query = select(OrganisationRow).order_by(OrganisationRow.slug)
         if ids is not None:
@@ -112,15 +129,19 @@ class OrganisationRepository:
         breaks = await self.session.scalars(
             select(BreakRow).where(BreakRow.org_id == row.id).order_by(BreakRow.start_date)
         )
-        return Organisation(
-            id=row.id,
-            slug=row.slug,
-            name=row.name,
-            kind=OrgKind(row.kind),
-            timezone=row.timezone,
-            bot_id=row.bot_id,
-            breaks=tuple(Break(b.name, DateRange(b.start_date, b.end_date)) for b in breaks),
-        )
+        return _organisation(row, list(breaks))
+
+
+def _organisation(row: OrganisationRow, breaks: list[BreakRow]) -> Organisation:
+    return Organisation(
+        id=row.id,
+        slug=row.slug,
+        name=row.name,
+        kind=OrgKind(row.kind),
+        timezone=row.timezone,
+        bot_id=row.bot_id,
+        breaks=tuple(Break(b.name, DateRange(b.start_date, b.end_date)) for b in breaks),
+    )
 
 
 class GroupRepository:

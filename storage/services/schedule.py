@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from domain.model import Group, Organisation, Rollout
+from domain.model import Group, Rollout
 from domain.plan import RolloutPlan, StepRef, build_plan, queue_after_each_other
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+GROUPS_PER_QUERY = 500  # SQLite's older builds allow 999 parameters
 
 Outline = Callable[[str, tuple[int, ...]], tuple[StepRef, ...] | None]
 
@@ -25,18 +27,21 @@ async def group_plans(uow: UnitOfWork, group_ids: list[int], outline: Outline) -
 
 
 async def _plans(uow: UnitOfWork, rollouts: list[Rollout], outline: Outline) -> list[RolloutPlan]:
+    """Plans with their groups and organisations read in bulk: a handful of queries for a
+    country's thousands of rollouts, not two per rollout."""
     groups: dict[int, Group] = {}
-    orgs: dict[int, Organisation] = {}
+    ids = sorted({r.group_id for r in rollouts})
+    for start in range(0, len(ids), GROUPS_PER_QUERY):
+        groups.update(
+            (g.id, g) for g in await uow.groups.many(ids[start : start + GROUPS_PER_QUERY])
+        )
+    orgs = await uow.orgs.many({g.org_id for g in groups.values()})
     plans = []
     for rollout in rollouts:
         steps = outline(rollout.package_id, rollout.modules)
         if steps is None:
             log.error("rollout %s names an unknown package or module", rollout.id)
             continue
-        if rollout.group_id not in groups:
-            groups[rollout.group_id] = await uow.groups.get(rollout.group_id)
         group = groups[rollout.group_id]
-        if group.org_id not in orgs:
-            orgs[group.org_id] = await uow.orgs.get(group.org_id)
         plans.append(build_plan(rollout, group, orgs[group.org_id], steps))
     return queue_after_each_other(plans)
