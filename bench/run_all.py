@@ -135,7 +135,9 @@ def key_figures(results: dict[str, dict[str, Any]]) -> list[str]:
                 f" | Monday's due tick {size['due_tick_s']:.2f} s ({size['owed']:,} owed),"
                 f" quiet tick {size['quiet_tick_s']:.2f} s, claim {size['claim_s'] * 1000:.0f} ms,"
                 f" Tuesday's tick {size['tuesday_tick_s']:.2f} s ({size['tuesday_steps']:,}"
-                f" steps, {size['tuesday_reminders']:,} reminders) | {grown} |"
+                f" steps, {size['tuesday_reminders']:,} reminders); booking the sends"
+                f" {size.get('due_pacing_s', 0):.2f} s of Monday's tick, into"
+                f" {size.get('booked_minutes', 0)} minutes at 25/s | {grown} |"
             )
         rows.append(f"| 3 peak memory | {tick['peak_rss_mb']:.0f} MB | |")
     summaries = results.get("summaries")
