@@ -16,7 +16,7 @@ from dialogues.journey import Journey
 from dialogues.keyboards import LANGUAGE_NAMES, forget_keyboard, language_keyboard
 from dialogues.render import step_message
 from domain.model import LANGUAGES, Member, Role
-from storage.services.answering import open_steps
+from storage.services.answering import open_to_answer
 from storage.uow import UnitOfWork
 
 
@@ -32,15 +32,16 @@ async def today(
     if member is None:
         await message.answer(texts("start.no_invite"))
         return
-    for delivery in await open_steps(uow, member.id, now):
-        found = await journey.context(uow, delivery)
+    for step in await open_to_answer(uow, member.id, now):  # one query, however long the term
+        delivery = await uow.deliveries.get(step.delivery_id)
+        found = None if delivery is None else await journey.context(uow, delivery)
         if found is not None:
             parts = step_message(
                 found.package,
                 found.module,
                 found.step,
                 texts,
-                delivery.id,
+                step.delivery_id,
                 position=found.plan.module_span(found.index),
                 again=True,
             )

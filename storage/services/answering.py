@@ -230,25 +230,3 @@ async def answer(
     if step is None:
         return Answered(Outcome.NOT_YOURS)
     return await answer_step(uow, member_id, step, kind, value, now, options=options)
-
-
-async def week_is_closed(uow: UnitOfWork, delivery: Delivery, now: datetime) -> bool:
-    if delivery.group_id is None or delivery.week is None:
-        return True
-    group = await uow.groups.get(delivery.group_id)
-    org = await uow.orgs.get(group.org_id)
-    return is_week_closed(
-        delivery.week, now, group.summary_weekday, group.summary_time, org.timezone
-    )
-
-
-async def open_steps(uow: UnitOfWork, member_id: int, now: datetime) -> list[Delivery]:
-    """The member's sent, unanswered steps whose week is still open, newest first (/today)."""
-    answered = await uow.participation.answered_steps(member_id)
-    found = []
-    for delivery in await uow.deliveries.steps_of_member(member_id):
-        if delivery.status != "sent" or (delivery.rollout_id, delivery.step_id) in answered:
-            continue
-        if not await week_is_closed(uow, delivery, now):
-            found.append(delivery)
-    return found
