@@ -20,13 +20,13 @@ from pydantic_core import ErrorDetails
 
 from content import schema
 from content.schema import Module, Package, QuestionText, Step, StepText
+from domain import yaml_lines
 from domain.telegram_html import html_errors
+from domain.yaml_lines import Lines, YamlPath
 
 PACKAGES_DIR = Path(__file__).parent / "packages"
 PACKAGE_SUFFIX = ".yaml"
 
-YamlPath = tuple[object, ...]  # keys and list indices from the document's root
-Lines = dict[YamlPath, int]
 
 # the fields Telegram shows as HTML; options and labels go on buttons, which show plain text
 _HTML_FIELDS = ("title", "body", "practice")
@@ -204,7 +204,7 @@ def _check_file(path: Path) -> tuple[Package | None, Lines, list[Problem]]:
         package = Package.model_validate(data)
     except ValidationError as error:
         problems.extend(
-            Problem(file, _line_of(lines, detail["loc"]), _message(detail))
+            Problem(file, yaml_lines.line_of(lines, detail["loc"]), _message(detail))
             for detail in error.errors(include_url=False)
         )
     problems.extend(_beyond_schema(file, data, lines))
@@ -218,21 +218,20 @@ def _check_file(path: Path) -> tuple[Package | None, Lines, list[Problem]]:
 
 def _parse(file: str, text: str) -> tuple[Any, Lines, list[Problem]]:
     """The data, the line of every path in it, and duplicate keys; or a syntax error."""
-    loader = yaml.SafeLoader(text)
     try:
-        root = loader.get_single_node()
-        if root is None:  # an empty file: the schema will say what is missing
-            return None, {(): 1}, []
-        # before constructing: construction folds merge keys (<<) into their mappings
-        problems = list(_duplicate_keys(file, root, set()))
-        data = loader.construct_document(root)
-        lines: Lines = {}
-        _map_lines(loader, root, (), root.start_mark.line + 1, lines, set())
-        return data, lines, problems
+        document = yaml_lines.load(text)
     except yaml.YAMLError as error:
         raise _Broken(_syntax_problem(file, text, error)) from error
-    finally:
-        loader.dispose()
+    problems = [
+        Problem(
+            file,
+            duplicate.line,
+            f"key '{duplicate.key}' is already set at line {duplicate.first_line} "
+            "(YAML would silently keep only the last one)",
+        )
+        for duplicate in document.duplicate_keys
+    ]
+    return document.data, document.lines, problems
 
 
 class _Broken(Exception):
@@ -257,76 +256,7 @@ def _syntax_problem(file: str, text: str, error: yaml.YAMLError) -> Problem:
     return Problem(file, 1, str(error))
 
 
-def _duplicate_keys(file: str, node: yaml.Node, seen: set[int]) -> Iterator[Problem]:
-    if id(node) in seen:  # an alias: already checked where its anchor is
-        return
-    seen.add(id(node))
-    if isinstance(node, yaml.MappingNode):
-        first_lines: dict[tuple[str, str], int] = {}
-        for key, value in node.value:
-            if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
-                line = key.start_mark.line + 1
-                first = first_lines.setdefault((key.tag, key.value), line)
-                if first != line:
-                    yield Problem(
-                        file,
-                        line,
-                        f"key '{key.value}' is already set at line {first} "
-                        "(YAML would silently keep only the last one)",
-                    )
-            yield from _duplicate_keys(file, value, seen)
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            yield from _duplicate_keys(file, item, seen)
-
-
-def _map_lines(
-    loader: yaml.SafeLoader,
-    node: yaml.Node,
-    path: YamlPath,
-    line: int,
-    lines: Lines,
-    on_path: set[int],
-) -> None:
-    """A mapping entry's line is its key's; a list item's is where the item starts."""
-    lines.setdefault(path, line)
-    if id(node) in on_path:  # a recursive alias
-        return
-    on_path.add(id(node))
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value in node.value:
-            key = _key(loader, key_node)
-            if key is not None:
-                entry_line = key_node.start_mark.line + 1
-                _map_lines(loader, value, (*path, key), entry_line, lines, on_path)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            item_line = item.start_mark.line + 1
-            _map_lines(loader, item, (*path, index), item_line, lines, on_path)
-    on_path.discard(id(node))
-
-
-def _key(loader: yaml.SafeLoader, node: yaml.Node) -> object | None:
-    if not isinstance(node, yaml.ScalarNode):
-        return None
-    key: object = loader.construct_object(node)  # the same value the data holds: `1`, `true`
-    try:
-        hash(key)
-    except TypeError:
-        return None
-    return key
-
-
 # --- pydantic's errors, in a writer's words ---------------------------------------------------
-
-
-def _line_of(lines: Lines, loc: tuple[int | str, ...]) -> int:
-    """The line of the deepest node on `loc` that exists in the file."""
-    path: YamlPath = ()
-    for part in loc:  # parts that are not in the file (a missing field, a union's tag) are skipped
-        if (*path, part) in lines:
-            path = (*path, part)
-    return lines.get(path, 1)
 
 
 def _where(loc: Iterable[object]) -> str:

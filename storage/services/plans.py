@@ -34,9 +34,11 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 from sqlalchemy import String
 
+from domain import yaml_lines
 from domain.calendar import local_date
 from domain.model import Break, DateRange, Group, Organisation, OrgKind
 from domain.schedule_text import format_weekdays, parse_hhmm, parse_modules, parse_weekdays
+from domain.yaml_lines import Lines, YamlPath
 from storage.models import Base, BreakRow, GroupRow, OrganisationRow
 from storage.services import admin
 from storage.services.admin import AdminError, Change
@@ -286,9 +288,6 @@ _KEYS_UNDER: Mapping[str | None, type[BaseModel]] = {
 
 # --- problems ---------------------------------------------------------------------------------
 
-YamlPath = tuple[object, ...]  # keys and list indices from the document's root
-Lines = dict[YamlPath, int]
-
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -318,7 +317,7 @@ class ParsedPlan:
     lines: Lines
 
     def line(self, path: YamlPath) -> int:
-        return _line_of(self.lines, path)
+        return yaml_lines.line_of(self.lines, path)
 
     def problem(self, path: YamlPath, message: str) -> Problem:
         return Problem(self.file, self.line(path), message)
@@ -335,15 +334,6 @@ class ParsedPlan:
 
 
 # --- reading ----------------------------------------------------------------------------------
-
-
-def _line_of(lines: Lines, path: YamlPath) -> int:
-    """The line of the deepest part of `path` that is in the file (a missing key is not)."""
-    found: YamlPath = ()
-    for part in path:
-        if (*found, part) in lines:
-            found = (*found, part)
-    return lines.get(found, 1)
 
 
 def read_plan(path: Path, packages: Packages) -> ParsedPlan:
@@ -376,7 +366,7 @@ def parse_plan(text: str, file: str, packages: Packages) -> ParsedPlan:
             if detail["type"] == "extra_forbidden" and (guess := _guess(detail)) is not None
         }
         problems.extend(
-            Problem(file, _line_of(lines, tuple(detail["loc"])), _say(detail))
+            Problem(file, yaml_lines.line_of(lines, detail["loc"]), _say(detail))
             for detail in details
             if not (detail["type"] == "missing" and tuple(detail["loc"]) in meant)
         )
@@ -470,69 +460,23 @@ _TextLoader.yaml_implicit_resolvers = {
 
 def _load_yaml(file: str, text: str) -> tuple[object, Lines, list[Problem]]:
     """The data, the line of every path in it, and keys written twice; PlanError if unreadable."""
-    loader = _TextLoader(text)
     try:
-        root = loader.get_single_node()
-        if root is None:
-            return None, {}, []
-        # before constructing: construction folds merge keys (<<) into their mappings
-        problems = list(_duplicate_keys(file, root, set()))
-        data = loader.construct_document(root)
-        lines: Lines = {}
-        _map_lines(loader, root, (), root.start_mark.line + 1, lines, set())
-        return data, lines, problems
+        document = yaml_lines.load(text, _TextLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else 1
         raise PlanError([Problem(file, line, error.problem or "not valid YAML")]) from None
     except (yaml.YAMLError, ValueError) as error:  # ValueError: an explicit tag, `!!int x`
         raise PlanError([Problem(file, 1, f"not valid YAML: {error}")]) from None
-    finally:
-        loader.dispose()
-
-
-def _duplicate_keys(file: str, node: yaml.Node, seen: set[int]) -> Iterator[Problem]:
-    if id(node) in seen:  # an alias: checked where its anchor is
-        return
-    seen.add(id(node))
-    if isinstance(node, yaml.MappingNode):
-        first_lines: dict[tuple[str, str], int] = {}
-        for key, value in node.value:
-            if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
-                line = key.start_mark.line + 1
-                first = first_lines.setdefault((key.tag, key.value), line)
-                if first != line:
-                    yield Problem(file, line, f"key '{key.value}' is already set at line {first}")
-            yield from _duplicate_keys(file, value, seen)
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            yield from _duplicate_keys(file, item, seen)
-
-
-def _map_lines(
-    loader: yaml.SafeLoader,
-    node: yaml.Node,
-    path: YamlPath,
-    line: int,
-    lines: Lines,
-    on_path: set[int],
-) -> None:
-    """A mapping entry's line is its key's; a list item's is where the item starts."""
-    lines.setdefault(path, line)
-    if id(node) in on_path:  # a recursive alias
-        return
-    on_path.add(id(node))
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value in node.value:
-            if isinstance(key_node, yaml.ScalarNode):
-                key = loader.construct_object(key_node)
-                _map_lines(
-                    loader, value, (*path, key), key_node.start_mark.line + 1, lines, on_path
-                )
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _map_lines(loader, item, (*path, index), item.start_mark.line + 1, lines, on_path)
-    on_path.discard(id(node))
+    problems = [
+        Problem(
+            file,
+            duplicate.line,
+            f"key '{duplicate.key}' is already set at line {duplicate.first_line}",
+        )
+        for duplicate in document.duplicate_keys
+    ]
+    return document.data, document.lines, problems
 
 
 # --- applying ---------------------------------------------------------------------------------
