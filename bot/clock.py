@@ -63,7 +63,8 @@ async def _plan(app: App, now: datetime) -> PlanReport:
         await summaries.forget_texts(uow, before=_monday(now.date() - retention))
         await uow.updates.prune(before=now.date() - timedelta(days=7))
         await uow.commit()
-    pacing = Pacing(app.settings.messages_per_second, app.bot.id)
+    settings = app.settings
+    pacing = Pacing(settings.messages_per_second, app.bot.id, settings.timezone)
     planned = await plan_due(
         app.uow_factory,
         partial(outline, app.catalogue),

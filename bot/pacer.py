@@ -28,6 +28,7 @@ LATE_WARNING = timedelta(hours=1)
 class Pacing:
     messages_per_second: float
     default_bot: int  # the lane of groups whose organisation has no bot of its own
+    timezone: str = "Europe/Oslo"  # whose night no booking falls in
 
     @property
     def capacity(self) -> int:
@@ -82,6 +83,7 @@ async def _book(
         capacity=pacing.capacity,
         booked=load,
         now=now,
+        timezone=pacing.timezone,
     )
     _warn_if_late(bookings)
     return bookings

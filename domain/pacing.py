@@ -11,7 +11,9 @@ out, each send is booked into a minute of its bot's lane that still has room (a 
 - nobody gets anything before their own time: a booking is never earlier than its nominal
   minute, only later;
 - a school's staff get the step together (a group's sends are booked one after another), and
-  which schools come last changes from day to day (a rotation, not always the same ones).
+  which schools come last changes from day to day (a rotation, not always the same ones);
+- nothing is booked at night: a minute outside the waking hours (07:00-21:00 local, the span a
+  member may choose their own send time in) moves on to the next morning.
 
 Plain data in, plain data out: the caller reads what is unbooked and writes the bookings.
 """
@@ -21,9 +23,12 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+
+from domain.calendar import local_datetime, local_to_utc
 
 MINUTE = timedelta(minutes=1)
+WAKING_HOURS = (time(7), time(21))  # local: when Refleks writes to people at all
 
 # Within a minute, the order kinds are booked in: a module's kick-off before the step it
 # introduces, today's step before yesterday's reminder, then the weekly summaries.
@@ -68,23 +73,35 @@ def book(
     capacity: int,
     booked: Mapping[tuple[int, datetime], int],
     now: datetime,
+    timezone: str = "Europe/Oslo",
 ) -> list[Booking]:
     """Books each delivery into the first minute, at or after both its nominal time and
     `now`'s minute, whose lane has room for its weight. `booked` is what each (lane, minute) already
-    holds. A delivery heavier than a whole minute gets an empty minute of its own."""
+    holds. A delivery heavier than a whole minute gets an empty minute of its own. Minutes at
+    night (outside WAKING_HOURS in `timezone`) are skipped."""
     if capacity < 1:
         raise ValueError("a minute must hold at least one send")
     load: dict[tuple[int, datetime], int] = dict(booked)
     start = minute_of(now)
     bookings = []
     for item in sorted(unbooked, key=_booking_order):
-        earliest = minute = max(minute_from(item.nominal), start)
+        earliest = minute = awake(max(minute_from(item.nominal), start), timezone)
         weight = min(item.weight, capacity)
         while load.get((item.lane, minute), 0) + weight > capacity:
-            minute += MINUTE
+            minute = awake(minute + MINUTE, timezone)
         load[(item.lane, minute)] = load.get((item.lane, minute), 0) + weight
         bookings.append(Booking(item.id, minute, minute - earliest))
     return bookings
+
+
+def awake(minute: datetime, timezone: str) -> datetime:
+    """`minute` if it falls in the waking hours, else the next morning's first minute."""
+    wall = local_datetime(minute, timezone)
+    opens, closes = WAKING_HOURS
+    if opens <= wall.time() < closes:
+        return minute
+    day = wall.date() if wall.time() < opens else wall.date() + timedelta(days=1)
+    return local_to_utc(day, opens, timezone)
 
 
 def _booking_order(item: Unbooked) -> tuple[datetime, int, int, int, int]:

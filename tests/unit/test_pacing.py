@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from domain.calendar import local_time
 from domain.pacing import Unbooked, book, minute_from, minute_of
 
 EIGHT = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # 08:00 in Oslo
@@ -87,6 +88,23 @@ def test_a_send_owed_within_a_minute_waits_for_the_next_whole_minute() -> None:
     assert booking.at == EIGHT + MIN and booking.late == timedelta(0)
 
 
+def test_nothing_is_booked_at_night_what_does_not_fit_by_21_waits_for_7() -> None:
+    evening = datetime(2026, 11, 27, 19, 58, tzinfo=UTC)  # Friday 20:58 in Oslo
+    bookings = book(steps(30), capacity=10, booked={}, now=evening)
+    next_morning = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)  # Saturday 07:00 in Oslo
+    assert Counter(b.at for b in bookings) == {
+        evening: 10,
+        evening + MIN: 10,
+        next_morning: 10,
+    }
+
+
+def test_something_owed_in_the_night_goes_at_seven() -> None:
+    night = datetime(2026, 11, 23, 1, 30, tzinfo=UTC)  # 02:30 in Oslo
+    (booking,) = book(steps(1, at=night), capacity=10, booked={}, now=night)
+    assert booking.at == datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+
+
 def test_a_minute_must_hold_something() -> None:
     with pytest.raises(ValueError):
         book(steps(1), capacity=0, booked={}, now=EIGHT)
@@ -106,7 +124,7 @@ owed_lists = st.lists(
 )
 
 
-@given(owed=owed_lists, capacity=st.integers(1, 40), now_offset=st.integers(0, 240))
+@given(owed=owed_lists, capacity=st.integers(1, 40), now_offset=st.integers(0, 24 * 60))
 def test_bookings_never_early_never_over_capacity_and_every_one_booked_once(
     owed: list[Unbooked], capacity: int, now_offset: int
 ) -> None:
@@ -120,6 +138,7 @@ def test_bookings_never_early_never_over_capacity_and_every_one_booked_once(
         assert booking.at >= item.nominal and booking.at >= minute_of(now)
         assert booking.at >= minute_from(item.nominal)
         assert booking.at.second == 0 and booking.at.microsecond == 0
+        assert time(7) <= local_time(booking.at, "Europe/Oslo") < time(21)
         load[(item.lane, booking.at)] += min(item.weight, capacity)
     assert all(sends <= capacity for sends in load.values())
 
