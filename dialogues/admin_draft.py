@@ -157,35 +157,41 @@ async def drafted_rollout(
     return group, moved, len(steps)
 
 
-async def preview_html(
+async def preview(
     uow: UnitOfWork,
     texts: Texts,
     catalogue: Catalogue,
     org: Organisation,
     draft: Draft,
     now: datetime,
-) -> str:
-    group, rollout, n_steps = await drafted_rollout(uow, draft, org, now, catalogue)
-    plan = await plan_in_group(uow, partial(outline, catalogue), org, group, rollout)
-    if plan is None:
-        raise NotFound(f"package {rollout.package_id} has no such modules")
-    header = texts(
-        "admin.preview_header",
-        package=escape(package_title(catalogue, rollout.package_id)),
-        modules=format_modules(rollout.modules),
-        group=escape(group.name),
-        weekdays=weekdays_label(texts, rollout.weekdays),
-        time=rollout.send_time.strftime("%H:%M"),
-        steps=n_steps,
-    )
-    sent = None
-    if draft.get("rollout"):  # ticked: what went out by the plan as it stands, before the move
-        current = await uow.rollouts.get(draft["rollout"])
-        before = await plan_in_group(uow, partial(outline, catalogue), org, group, current)
-        sent = before.due_index(now) if before else None
-    package = catalogue[rollout.package_id]
-    body = plan_lines(texts, plan, package, sent)
-    return "\n".join([header, *body, "", texts("admin.preview_footer")])
+) -> Screen | None:
+    """The draft's plan with the day of every step, above its save button; None when it cannot
+    be planned (its group, rollout or modules are gone, or a move would change days sent)."""
+    try:
+        group, rollout, n_steps = await drafted_rollout(uow, draft, org, now, catalogue)
+        plan = await plan_in_group(uow, partial(outline, catalogue), org, group, rollout)
+        if plan is None:  # the package has no such modules
+            return None
+        header = texts(
+            "admin.preview_header",
+            package=escape(package_title(catalogue, rollout.package_id)),
+            modules=format_modules(rollout.modules),
+            group=escape(group.name),
+            weekdays=weekdays_label(texts, rollout.weekdays),
+            time=rollout.send_time.strftime("%H:%M"),
+            steps=n_steps,
+        )
+        sent = None
+        if draft.get("rollout"):  # ticked: what went out by the plan as it stands, before the move
+            current = await uow.rollouts.get(draft["rollout"])
+            before = await plan_in_group(uow, partial(outline, catalogue), org, group, current)
+            sent = before.due_index(now) if before else None
+        package = catalogue[rollout.package_id]
+        body = plan_lines(texts, plan, package, sent)
+        html = "\n".join([header, *body, "", texts("admin.preview_footer")])
+    except (admin.AdminError, NotFound, ValueError):
+        return None
+    return Screen(html, preview_markup(texts, org, draft))
 
 
 def back_to(

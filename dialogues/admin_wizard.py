@@ -28,8 +28,7 @@ from dialogues.admin_draft import (
     load_draft,
     modules_screen,
     package_screen,
-    preview_html,
-    preview_markup,
+    preview,
     time_screen,
     weekdays_screen,
 )
@@ -65,13 +64,11 @@ async def show_preview(
     draft: Draft,
     now: datetime,
 ) -> None:
-    try:
-        html = await preview_html(uow, texts, catalogue, org, draft, now)
-    except (admin.AdminError, NotFound, ValueError):
+    screen = await preview(uow, texts, catalogue, org, draft, now)
+    if screen is None:
         await query.answer(texts("admin.move_refused"), show_alert=True)
         return
-    markup = preview_markup(texts, org, draft)
-    await show_long(query, bot, html, markup)
+    await show_long(query, bot, screen.html, screen.keyboard)
 
 
 async def start_new(
@@ -242,13 +239,11 @@ async def time_typed(
     await state.set_state(None)
     draft["time"] = chosen.strftime("%H:%M")
     await state.update_data({DRAFT: draft})
-    try:
-        html = await preview_html(uow, texts, catalogue, org, draft, now)
-    except (admin.AdminError, NotFound, ValueError):
+    screen = await preview(uow, texts, catalogue, org, draft, now)
+    if screen is None:
         await message.answer(texts("admin.move_refused"))
         return
-    markup = preview_markup(texts, org, draft)
-    await send_long(message, html, markup)
+    await send_long(message, screen.html, screen.keyboard)
 
 
 async def _save(

@@ -56,15 +56,11 @@ async def summary(
     texts: Texts,
     summaries: SummaryViews,
 ) -> None:
-    groups = await led_groups(uow, member)
-    if not groups:
-        await message.answer(texts("leader.not_leader"))
-        return
-    for group in groups:
+    for group in await _led_or_refused(message, uow, member, texts):
         if (command.args or "").strip().lower() in ("last", "forrige", "siste"):
             weeks = await summaries.closed_weeks(uow, group.id)
             parts = await summaries.week_parts(uow, group, weeks[-1], texts) if weeks else None
-            await send_parts(bot, message.chat.id, parts or [TextPart(texts("leader.no_weeks"))])
+            await _send_week(bot, message.chat.id, parts, texts)
         else:
             text = await summaries.so_far(uow, group, now, texts)
             await message.answer(text, reply_markup=await _week_picker(uow, group, summaries))
@@ -86,7 +82,7 @@ async def earlier_week(
         return
     await query.answer()
     parts = await summaries.week_parts(uow, group, week, texts)
-    await send_parts(bot, query.message.chat.id, parts or [TextPart(texts("leader.no_weeks"))])
+    await _send_week(bot, query.message.chat.id, parts, texts)
 
 
 async def export(
@@ -96,11 +92,7 @@ async def export(
     texts: Texts,
     summaries: SummaryViews,
 ) -> None:
-    groups = await led_groups(uow, member)
-    if not groups:
-        await message.answer(texts("leader.not_leader"))
-        return
-    for group in groups:
+    for group in await _led_or_refused(message, uow, member, texts):
         files = await summaries.export(uow, group, texts)
         if files is None:
             await message.answer(texts("leader.no_weeks"))
@@ -122,11 +114,11 @@ async def note(
     texts: Texts,
     summaries: SummaryViews,
 ) -> None:
-    groups = await led_groups(uow, member)
+    groups = await _led_or_refused(message, uow, member, texts)
     text = (command.args or "").strip()
     if not groups:
-        await message.answer(texts("leader.not_leader"))
-    elif not text:
+        return
+    if not text:
         await message.answer(texts("leader.note_usage"))
     elif len(text) > NOTE_MAX:
         await message.answer(texts("leader.note_too_long", limit=NOTE_MAX))
@@ -153,6 +145,21 @@ async def unlink_chat(
         if group.linked_chat_id == message.chat.id:
             await uow.groups.link_chat(group.id, None)
     await message.answer(texts("leader.unlinked"))
+
+
+async def _led_or_refused(
+    message: Message, uow: UnitOfWork, member: Member | None, texts: Texts
+) -> list[Group]:
+    """The groups the writer leads; none (and told so) when they lead none."""
+    groups = await led_groups(uow, member)
+    if not groups:
+        await message.answer(texts("leader.not_leader"))
+    return groups
+
+
+async def _send_week(bot: Bot, chat_id: int, parts: list[Part] | None, texts: Texts) -> None:
+    """A closed week's summary, or "no weeks yet" when there is none to send."""
+    await send_parts(bot, chat_id, parts or [TextPart(texts("leader.no_weeks"))])
 
 
 async def send_parts(bot: Bot, chat_id: int, parts: list[Part]) -> None:
