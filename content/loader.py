@@ -222,6 +222,8 @@ def _parse(file: str, text: str) -> tuple[Any, Lines, list[Problem]]:
         document = yaml_lines.load(text)
     except yaml.YAMLError as error:
         raise _Broken(_syntax_problem(file, text, error)) from error
+    except ValueError as error:  # an explicit tag on a value that is not one: `!!int x`
+        raise _Broken(Problem(file, 1, f"not valid YAML: {error}")) from error
     problems = [
         Problem(
             file,

@@ -161,6 +161,12 @@ def test_a_yaml_syntax_error_is_reported_at_its_line(tmp_path: Path) -> None:
     ]
 
 
+def test_a_tag_that_does_not_fit_its_value_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    text = GOOD.replace("body: Mer tekst.", "body: !!int mer tekst")
+    problems = problems_of(tmp_path, text)
+    assert len(problems) == 1 and "not valid YAML" in problems[0].message
+
+
 def test_bad_indentation_is_a_syntax_error_too(tmp_path: Path) -> None:
     text = GOOD.replace("        title: Andre steg", "       title: Andre steg")
     problems = problems_of(tmp_path, text)
