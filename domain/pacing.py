@@ -24,6 +24,7 @@ import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from functools import lru_cache
 
 from domain.calendar import local_datetime, local_to_utc
 
@@ -76,22 +77,51 @@ def book(
     timezone: str = "Europe/Oslo",
 ) -> list[Booking]:
     """Books each delivery into the first minute, at or after both its nominal time and
-    `now`'s minute, whose lane has room for its weight. `booked` is what each (lane, minute) already
-    holds. A delivery heavier than a whole minute gets an empty minute of its own. Minutes at
-    night (outside WAKING_HOURS in `timezone`) are skipped."""
+    `now`'s minute, whose lane has room for its weight. `booked` is what each (lane, minute)
+    already holds. A delivery heavier than a whole minute gets an empty minute of its own.
+    Minutes at night (outside WAKING_HOURS in `timezone`) are skipped.
+
+    Full minutes are jumped over, not walked through one by one (a union-find with path
+    compression): 200,000 steps owed at 08:00 would otherwise walk 16 million minutes."""
     if capacity < 1:
         raise ValueError("a minute must hold at least one send")
     load: dict[tuple[int, datetime], int] = dict(booked)
+    after_full: dict[tuple[int, datetime], datetime] = {}  # a full minute -> a later one
+
+    def next_open(lane: int, minute: datetime) -> datetime:
+        """The first minute at or after `minute` that is not full."""
+        passed = []
+        while (lane, minute) in after_full:
+            passed.append(minute)
+            minute = after_full[(lane, minute)]
+        for full in passed:
+            after_full[(lane, full)] = minute
+        return minute
+
+    def add(lane: int, minute: datetime, weight: int) -> None:
+        load[(lane, minute)] = load.get((lane, minute), 0) + weight
+        if load[(lane, minute)] >= capacity:
+            after_full[(lane, minute)] = _awake(minute + MINUTE, timezone)
+
+    for (lane, minute), sends in booked.items():
+        if sends >= capacity:
+            after_full[(lane, minute)] = _awake(minute + MINUTE, timezone)
     start = minute_of(now)
     bookings = []
     for item in sorted(unbooked, key=_booking_order):
-        earliest = minute = awake(max(minute_from(item.nominal), start), timezone)
+        earliest = _awake(max(minute_from(item.nominal), start), timezone)
         weight = min(item.weight, capacity)
-        while load.get((item.lane, minute), 0) + weight > capacity:
-            minute = awake(minute + MINUTE, timezone)
-        load[(item.lane, minute)] = load.get((item.lane, minute), 0) + weight
+        minute = next_open(item.lane, earliest)
+        while load.get((item.lane, minute), 0) + weight > capacity:  # room, but not for this
+            minute = next_open(item.lane, _awake(minute + MINUTE, timezone))
+        add(item.lane, minute, weight)
         bookings.append(Booking(item.id, minute, minute - earliest))
     return bookings
+
+
+@lru_cache(maxsize=4096)
+def _awake(minute: datetime, timezone: str) -> datetime:
+    return awake(minute, timezone)
 
 
 def awake(minute: datetime, timezone: str) -> datetime:
