@@ -41,7 +41,7 @@ from bot.ratelimit import Limiter
 from dialogues.outgoing import DocumentPart, Part, PhotoPart, TextPart
 from domain.model import Organisation, Rollout
 from storage.models import GroupRow, MemberRow
-from storage.repositories.deliveries import Delivery
+from storage.repositories.deliveries import Delivery, Kind
 from storage.repositories.orgs import OrganisationRepository
 from storage.repositories.rollouts import RolloutRepository
 from storage.uow import UnitOfWork, UnitOfWorkFactory
@@ -474,7 +474,8 @@ async def _read_once(uow: UnitOfWork, claimed: list[Delivery]) -> list[object]:
     organisations for the batch (seconds: nothing to go stale). The rows are returned to be
     held while rendering: the session keeps only weak references, and hands out again only
     what someone still holds."""
-    members = {d.member_id for d in claimed if d.member_id is not None}
+    # steps need no member row (the renderer reads their languages in one query)
+    members = {d.member_id for d in claimed if d.member_id is not None and d.kind != Kind.STEP}
     groups = {d.group_id for d in claimed if d.group_id is not None}
     held: list[object] = []
     if members:
