@@ -509,6 +509,13 @@ class _OrganisationsOnce(OrganisationRepository):
             self._seen[org_id] = await super().get(org_id)
         return self._seen[org_id]
 
+    async def many(self, ids: set[int] | list[int]) -> dict[int, Organisation]:
+        """Plans read organisations in bulk (storage.services.schedule): cached the same way."""
+        missing = set(ids) - self._seen.keys()
+        if missing:
+            self._seen.update(await super().many(missing))
+        return {i: self._seen[i] for i in ids if i in self._seen}
+
 
 @dataclass(frozen=True)
 class _Batch:

@@ -78,9 +78,6 @@ class Renderer:
                 facts.plans.setdefault(plan.rollout.group_id, []).append(plan)
         return facts
 
-    async def __call__(self, uow: UnitOfWork, delivery: Delivery) -> list[Part] | None:
-        return await self.render(uow, delivery, await self.facts(uow, [delivery]))
-
     async def render(
         self, uow: UnitOfWork, delivery: Delivery, facts: BatchFacts
     ) -> list[Part] | None:
