@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import http.client
 import json
 import sys
 import urllib.request
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings, load_settings
+from bot.logs import redact
 from domain.model import OrgKind, Role
 from storage.services import admin, plans
 from storage.uow import UnitOfWork, UnitOfWorkFactory
@@ -251,9 +253,9 @@ def _ask_username(settings: Settings, token: str) -> str:
     try:
         with urllib.request.urlopen(url, timeout=10) as response:
             return str(json.load(response)["result"]["username"])
-    except (OSError, KeyError, ValueError) as error:
-        raise admin.AdminError(
-            f"could not ask Telegram for the bot's name (getMe): {error}"
+    except (OSError, KeyError, ValueError, http.client.HTTPException) as error:
+        raise admin.AdminError(  # the URL in the error has the token in it
+            f"could not ask Telegram for the bot's name (getMe): {redact(str(error))}"
         ) from None
 
 

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
+import traceback
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 from bot.config import ConfigError, load_settings
+from bot.logs import hide_secrets, redact
 
 EXIT_USAGE = 2
+EXIT_FAILURE = 1
 
 
 class CliError(Exception):
@@ -79,27 +83,37 @@ def build_parser() -> Parser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Every line it prints on failure is redacted: an error may quote a URL with a token."""
     try:
+        hide_secrets(_secrets_from_environment())
         args = build_parser().parse_args(argv)
         return dispatch(args)
     except CliError as error:
-        print(str(error), file=sys.stderr)
+        print(redact(str(error)), file=sys.stderr)
         return EXIT_USAGE
     except ConfigError as error:
         print(str(error), file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
     except Exception as error:
         from content.loader import ContentError
 
-        if not isinstance(error, ContentError):
-            raise
-        print(
-            f"the content does not load; fix it first (refleks content lint):\n{error}",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        return 130
+        if isinstance(error, ContentError):
+            print(
+                f"the content does not load; fix it first (refleks content lint):\n{error}",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        print(redact(traceback.format_exc()), file=sys.stderr, end="")
+        return EXIT_FAILURE
+
+
+def _secrets_from_environment() -> tuple[str, ...]:
+    """The secrets as set, before they are checked: a malformed token is hidden too."""
+    named = ("BOT_TOKEN", "MORE_BOT_TOKENS", "WEBHOOK_SECRET")
+    values = (os.environ.get(name, "") for name in named)
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
 
 
 def dispatch(args: argparse.Namespace) -> int:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
@@ -12,6 +14,10 @@ PUBLIC_API = "https://api.telegram.org"
 PAID_RATE = 900.0  # messages a second with paid broadcasts: a margin under Telegram's 1,000
 PAID_ON = frozenset({"true", "1", "yes", "on"})
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/refleks.db"
+# @BotFather's tokens: the bot's id, a colon, and a secret of letters, digits, _ and -
+TOKEN_SHAPE = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{20,128}")
+# what Telegram accepts as setWebhook's secret_token
+WEBHOOK_SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class ConfigError(SystemExit):
@@ -117,16 +123,39 @@ class Settings(BaseSettings):
             seen.add(_token_id(token))
         return value
 
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret_shape(cls, value: str | None) -> str | None:
+        if value is None or WEBHOOK_SECRET_SHAPE.fullmatch(value):
+            return value
+        # the secret itself stays out of the message
+        raise ValueError(
+            "must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram refuses others)"
+        )
+
     @field_validator("telegram_api_url")
     @classmethod
     def _plain_base(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises ValueError for a port that is not one
+        except ValueError:
+            raise ValueError("is not a valid URL (check the host and the port)") from None
+        if not parts.hostname or any(character.isspace() for character in value):
+            raise ValueError("is not a valid URL (check the host and the port)")
         return value.rstrip("/")
 
     @property
     def bot_id(self) -> int:
         return _token_id(self.bot_token) if self.bot_token else 0
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """What must never reach a log or a terminal."""
+        found = (self.bot_token, *self.more_bot_tokens, self.webhook_secret)
+        return tuple(secret for secret in found if secret)
 
     @property
     def bot_tokens(self) -> dict[int, str]:
@@ -136,8 +165,10 @@ class Settings(BaseSettings):
 
 
 def _checked_token(token: str) -> str:
-    bot_id, _, secret = token.partition(":")
-    if not bot_id.isdigit() or len(secret) < 20:
+    """The token as it is; the error never echoes it (start-up errors end up in logs)."""
+    if token != token.strip() or any(character.isspace() for character in token):
+        raise ValueError("has white space in it (a line break or space copied along?)")
+    if not TOKEN_SHAPE.fullmatch(token):
         raise ValueError("does not look like a token from @BotFather (123456:ABC...)")
     return token
 

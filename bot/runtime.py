@@ -51,7 +51,7 @@ async def _register_default_menu(bot: Bot) -> None:
 
 
 async def tick_once(settings: Settings, at: datetime) -> int:
-    setup_logging(settings.log_level)
+    setup_logging(settings.log_level, settings.secrets)
     app = await build_app(settings)
     try:
         report = await tick(app, at)
@@ -65,7 +65,7 @@ async def run_polling(settings: Settings) -> int:
     """Long polling plus the minute clock. Updates are handled one batch at a time before
     the next getUpdates confirms them, so a crash loses no answer (redeliveries are skipped
     by update id)."""
-    setup_logging(settings.log_level)
+    setup_logging(settings.log_level, settings.secrets)
     app = await build_app(settings)
     for bot in app.bots.values():
         await bot.delete_webhook(drop_pending_updates=False)
@@ -113,7 +113,7 @@ async def _tick_job(app: App) -> None:
 async def demo(settings: Settings, *, days: int, staff: int, quiet: bool) -> int:
     from bot.demo import run_demo
 
-    setup_logging("WARNING")
+    setup_logging("WARNING", settings.secrets)
     code: int = await run_demo(settings, days=days, staff=staff, quiet=quiet)
     return code
 
@@ -121,7 +121,7 @@ async def demo(settings: Settings, *, days: int, staff: int, quiet: bool) -> int
 async def serve_webhook(settings: Settings) -> int:
     from bot.webhook import serve
 
-    setup_logging(settings.log_level)
+    setup_logging(settings.log_level, settings.secrets)
     code: int = await serve(settings)
     return code
 
