@@ -18,6 +18,19 @@ Lines = dict[YamlPath, int]
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
+# Untrusted files (a plan from a municipality, a package from a translator) are bounded before
+# anything walks them: a package is ~70 KB with ~4,000 values, so these leave room to grow.
+MAX_CHARACTERS = 1_000_000
+MAX_EXPANDED_VALUES = 100_000  # aliases counted as often as they are used ("billion laughs")
+
+
+class YamlTooLarge(yaml.MarkedYAMLError):
+    """A file, or what its aliases expand to, beyond the bounds above."""
+
+    def __init__(self, problem: str, line: int = 0) -> None:
+        mark = yaml.Mark("<file>", 0, line, 0, "", 0)
+        super().__init__(problem=problem, problem_mark=mark)
+
 
 @dataclass(frozen=True)
 class DuplicateKey:
@@ -37,11 +50,16 @@ def load(text: str, loader_class: type[yaml.SafeLoader] = yaml.SafeLoader) -> Ya
     """The data of the one document in `text`, the line of every path in it, and its repeated
     keys. Raises what PyYAML raises for text it cannot read (yaml.YAMLError, and ValueError for
     an explicit tag on a value that does not fit it, such as `!!int x`)."""
+    if len(text) > MAX_CHARACTERS:
+        raise YamlTooLarge(
+            f"the file has {len(text):,} characters; at most {MAX_CHARACTERS:,} are read"
+        )
     loader = loader_class(text)
     try:
         root = loader.get_single_node()
         if root is None:
             return YamlDocument(None, {}, [])
+        _check_expansion(root)
         # before constructing: construction folds merge keys (<<) into their mappings
         duplicates = list(_duplicate_keys(root, set()))
         data = loader.construct_document(root)
@@ -50,6 +68,49 @@ def load(text: str, loader_class: type[yaml.SafeLoader] = yaml.SafeLoader) -> Ya
         return YamlDocument(data, lines, duplicates)
     finally:
         loader.dispose()
+
+
+def _check_expansion(root: yaml.Node) -> None:
+    """Refuse a document whose aliases make it larger than MAX_EXPANDED_VALUES, or that holds
+    itself, before construction or the line map walk it: each node is sized once."""
+    sizes: dict[int, int] = {}
+    in_progress: set[int] = set()
+
+    def size(node: yaml.Node, line: int) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        if id(node) in in_progress:
+            raise YamlTooLarge(
+                "an alias refers to a value that contains it (a recursive alias)", line
+            )
+        in_progress.add(id(node))
+        total = 1
+        for child, child_line in _children(node):
+            total += size(child, child_line)
+            if total > MAX_EXPANDED_VALUES:
+                raise YamlTooLarge(
+                    f"aliases expand this file to over {MAX_EXPANDED_VALUES:,} values; "
+                    "write the values out instead of nesting aliases",
+                    child_line,
+                )
+        in_progress.discard(id(node))
+        sizes[id(node)] = total
+        return total
+
+    size(root, root.start_mark.line)
+
+
+def _children(node: yaml.Node) -> Iterator[tuple[yaml.Node, int]]:
+    """A node's keys and values with the line each is used at (an alias has no line of its
+    own: its node is the anchor's), 0-based as PyYAML counts."""
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            yield key, key.start_mark.line
+            yield value, key.start_mark.line
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield item, node.start_mark.line
 
 
 def line_of(lines: Mapping[YamlPath, int], path: Iterable[object]) -> int:

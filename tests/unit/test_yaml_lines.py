@@ -127,3 +127,35 @@ def test_every_path_in_the_data_has_a_line(data: object) -> None:
     line_count = text.count("\n") + 1
     for path in _paths(data):
         assert 1 <= document.lines[path] <= line_count
+
+
+BILLION_LAUGHS = """\
+a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]
+"""
+
+
+def test_aliases_that_expand_beyond_the_bound_are_refused_at_their_line() -> None:
+    with pytest.raises(yaml_lines.YamlTooLarge) as raised:
+        yaml_lines.load(BILLION_LAUGHS)
+    assert "aliases expand" in str(raised.value.problem)
+    assert raised.value.problem_mark is not None
+    assert raised.value.problem_mark.line + 1 == 6  # f: where the file passes the bound
+
+
+def test_a_few_shared_anchors_are_still_fine() -> None:
+    document = yaml_lines.load(BILLION_LAUGHS.split("d:")[0])  # a, b, c: 9 * 9 * 9 values
+    assert isinstance(document.data, dict) and len(document.data["c"]) == 9
+
+
+def test_a_file_over_the_size_bound_is_refused_before_it_is_parsed() -> None:
+    text = "notes: |\n" + "  x\n" * (yaml_lines.MAX_CHARACTERS // 4 + 1)
+    with pytest.raises(yaml_lines.YamlTooLarge) as raised:
+        yaml_lines.load(text)
+    assert "characters" in str(raised.value.problem)
