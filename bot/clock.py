@@ -48,6 +48,8 @@ async def tick(app: App, now: datetime) -> TickReport:
     if not leader:
         log.debug("tick %s: another instance is planning; only sending", now.isoformat())
     sent = await app.deliverer.send_due(now)
+    async with app.uow_factory() as uow:
+        app.metrics.queue_depth.set(await uow.deliveries.count_due(now))
     report = TickReport(planned, sent, planned_here=leader)
     if planned.total or sent.sent or sent.failed or sent.deferred:
         log.info("tick %s: %s", now.isoformat(timespec="minutes"), report.line())

@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     webhook_host: str = "0.0.0.0"
     webhook_port: int = Field(default=8080, ge=1, le=65535)
     log_level: str = "INFO"
+    # polling mode: serve /metrics on this port (the webhook server has its own /metrics)
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"  # loopback: the figures are not for the public internet
 
     @model_validator(mode="before")
     @classmethod

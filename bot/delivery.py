@@ -271,14 +271,16 @@ class Deliverer:
             else:
                 backoff = timedelta(seconds=min(3600, 30 * 2 ** (delivery.attempts - 1)))
                 await self._finish(claim, "retry", str(error), retry_at=now + backoff)
-                self.metrics.retries += 1
+                self.metrics.retries.labels(claim.outbox.bot.id).inc()
                 report.deferred += 1
         else:
             # Not waited for here: the sender goes on to the next message while the mark is
             # written with others in one transaction; the batch waits for all its marks.
             marked.append(self._marks.add(claim, anchor_id, now))
-            self.metrics.messages_sent += 1
-            self.metrics.observe_lag((now - delivery.due_at).total_seconds())
+            bot_label = claim.outbox.bot.id
+            self.metrics.messages_sent.labels(bot_label).inc()
+            lag = max(0.0, (now - delivery.due_at).total_seconds())
+            self.metrics.delivery_lag.labels(bot_label).observe(lag)
             report.sent += 1
 
     async def _send_parts(self, claim: _Claim, parts: list[Part]) -> int | None:
@@ -309,7 +311,7 @@ class Deliverer:
             try:
                 return await self._send(outbox.bot, chat_id, part)
             except TelegramRetryAfter as error:
-                self.metrics.rate_limited += 1
+                self.metrics.rate_limited.labels(outbox.bot.id).inc()
                 retry_afters += 1
                 if retry_afters > RETRY_AFTER_TRIES:
                     raise Transient(f"429 {retry_afters} times") from error
@@ -371,7 +373,7 @@ class Deliverer:
             uploaded.set_result(None)
 
     async def _blocked(self, claim: _Claim, error: str) -> None:
-        self.metrics.blocked += 1
+        self.metrics.blocked.labels(claim.outbox.bot.id).inc()
         delivery = claim.delivery
 
         async def write(uow: UnitOfWork) -> None:

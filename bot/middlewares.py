@@ -8,6 +8,7 @@ is recognised and skipped.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -55,7 +56,12 @@ class UnitOfWorkMiddleware(BaseMiddleware):
                 member=member,
                 texts=Texts(pick_language(chosen, user.language_code if user else None)),
             )
+            started = time.perf_counter()
             result = await handler(event, data)
             await uow.commit()
-        self.metrics.updates_handled += 1
+        bot_label = data["bot"].id
+        self.metrics.handler_seconds.labels(bot_label).observe(time.perf_counter() - started)
+        self.metrics.updates_handled.labels(bot_label).inc()
+        if uow.answers.stored:
+            self.metrics.answers_stored.labels(bot_label).inc(uow.answers.stored)
         return result

@@ -14,6 +14,7 @@ from bot.app import App, build_app
 from bot.clock import tick
 from bot.config import Settings
 from bot.logs import setup_logging
+from bot.metrics import serve_metrics
 from dialogues.bots import serving_bot
 from dialogues.i18n import Texts
 from dialogues.menus import STAFF_COMMANDS, set_personal_menu, staff_menu
@@ -71,6 +72,11 @@ async def run_polling(settings: Settings) -> int:
         await bot.delete_webhook(drop_pending_updates=False)
     await register_commands(app)
     scheduler = start_clock(app)
+    metrics_server = None
+    if settings.metrics_port:
+        metrics_server = await serve_metrics(
+            app.metrics, settings.metrics_host, settings.metrics_port
+        )
     try:
         await app.dispatcher.start_polling(  # every bot, each polled on its own
             *app.bots.values(),
@@ -80,6 +86,8 @@ async def run_polling(settings: Settings) -> int:
         )
     finally:
         scheduler.shutdown(wait=False)
+        if metrics_server is not None:
+            await metrics_server.cleanup()
         await app.close()
     return 0
 

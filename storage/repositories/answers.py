@@ -27,6 +27,7 @@ class StoredAnswer:
 class AnswerRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self.stored = 0  # answers added in this unit of work: counted once it commits
 
     async def add(
         self,
@@ -53,6 +54,7 @@ class AnswerRepository:
                 text=text,
             )
         )
+        self.stored += 1
 
     async def unshown(self, group_id: int, up_to_week: date) -> list[StoredAnswer]:
         """Answers of weeks up to this one that no summary has shown yet (the pool), in key

@@ -211,6 +211,17 @@ class DeliveryRepository:
             found.update((g, w) for g, w in await self.session.execute(query))
         return found
 
+    async def count_due(self, now: datetime) -> int:
+        """Deliveries due by `now` and not sent yet (the queue an operator watches)."""
+        return int(
+            await self.session.scalar(
+                select(func.count())
+                .select_from(DeliveryRow)
+                .where(DeliveryRow.status == "pending", DeliveryRow.due_at <= now)
+            )
+            or 0
+        )
+
     async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[Delivery]:
         """Claims up to `limit` due deliveries, skipping rows another instance holds: first
         claims whose lease ran out (their instance died), then pending ones, oldest first.
