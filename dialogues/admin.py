@@ -21,6 +21,7 @@ from dialogues.admin_screens import group_screen, home_screen, org_screen
 from dialogues.admin_states import TYPED, TYPING, AdminInput
 from dialogues.admin_views import Screen, button, keyboard, send, show
 from dialogues.callbacks import ADMIN_PREFIXES, AdminGroup, AdminHome, AdminOrg
+from dialogues.chats import private_only
 from dialogues.i18n import Texts
 from domain.model import Group, Organisation, OrgKind
 from storage.models import GroupRow, OrganisationRow
@@ -158,8 +159,7 @@ async def refused(query: CallbackQuery, texts: Texts) -> None:
 
 
 def make_router() -> Router:
-    router = Router(name="admin")
-    router.message.filter(F.chat.type == "private")
+    router = private_only(Router(name="admin"))
     guard = AdminGuard()  # every button, and every typed answer flagged with typed_for
     router.callback_query.middleware(guard)
     router.message.middleware(guard)

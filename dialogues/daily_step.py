@@ -9,6 +9,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 
 from content.schema import Step
 from dialogues.callbacks import AnswerButton, CatchUpButton
+from dialogues.chats import private_only
 from dialogues.i18n import Texts
 from dialogues.journey import Journey
 from domain.model import Member, QuestionKind
@@ -146,7 +147,7 @@ async def _close_buttons(query: CallbackQuery, texts: Texts, label: str | None) 
 
 
 def make_router() -> Router:
-    router = Router(name="daily_step")
+    router = private_only(Router(name="daily_step"))
     router.callback_query.register(pressed_answer, AnswerButton.filter())
     router.message.register(replied_in_text, F.text & ~F.text.startswith("/"))
     router.callback_query.register(pressed_catch_up, CatchUpButton.filter())

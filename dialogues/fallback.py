@@ -8,6 +8,7 @@ from typing import Any
 from aiogram import F, Router
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 
+from dialogues.chats import private_only
 from dialogues.i18n import Texts
 from domain.model import Member
 
@@ -20,10 +21,6 @@ async def inert_button(query: CallbackQuery) -> None:
 
 async def stale_button(query: CallbackQuery, texts: Texts) -> None:
     await query.answer(texts("fallback.stale_button"), show_alert=True)
-
-
-async def group_chat(message: Message) -> None:
-    """In a staff group chat the bot only posts summaries; it does not chatter."""
 
 
 async def unknown_command(message: Message, texts: Texts) -> None:
@@ -65,10 +62,9 @@ async def on_error(event: ErrorEvent, **data: Any) -> bool:
 
 
 def make_router() -> Router:
-    router = Router(name="fallback")
+    router = private_only(Router(name="fallback"))
     router.callback_query.register(inert_button, F.data == "noop")
     router.callback_query.register(stale_button)
-    router.message.register(group_chat, F.chat.type != "private")
     router.message.register(unknown_command, F.text.startswith("/"))
     router.message.register(sticker, F.sticker | F.animation)
     router.message.register(voice, F.voice | F.video_note | F.audio)

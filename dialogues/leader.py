@@ -7,12 +7,13 @@ from datetime import date, datetime
 from html import escape
 from typing import Protocol
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from dialogues.callbacks import WeekButton
+from dialogues.chats import private_only
 from dialogues.i18n import Texts
 from dialogues.outgoing import DocumentPart, Part, PhotoPart, TextPart
 from domain.model import Group, Member, Role
@@ -127,11 +128,15 @@ async def note(
         await message.answer(texts("leader.note_queued", count=owed))
 
 
+async def link_howto(message: Message, texts: Texts) -> None:
+    """/linkchat or /unlinkchat in the private chat: they belong in the staff's group chat."""
+    await message.answer(texts("leader.link_howto"))
+
+
 async def link_chat(message: Message, uow: UnitOfWork, member: Member | None, texts: Texts) -> None:
+    """/linkchat in a group chat (the group chat router registers it)."""
     groups = await led_groups(uow, member)
-    if message.chat.type == "private":
-        await message.answer(texts("leader.link_howto"))
-    elif len(groups) != 1:
+    if len(groups) != 1:
         await message.answer(texts("leader.link_one_group" if groups else "leader.not_leader"))
     else:
         await uow.groups.link_chat(groups[0].id, message.chat.id)
@@ -141,6 +146,7 @@ async def link_chat(message: Message, uow: UnitOfWork, member: Member | None, te
 async def unlink_chat(
     message: Message, uow: UnitOfWork, member: Member | None, texts: Texts
 ) -> None:
+    """/unlinkchat in a group chat (the group chat router registers it)."""
     for group in await led_groups(uow, member):
         if group.linked_chat_id == message.chat.id:
             await uow.groups.link_chat(group.id, None)
@@ -200,11 +206,12 @@ async def _week_picker(
 
 
 def make_router() -> Router:
-    router = Router(name="leader")
-    router.message.register(summary, Command("summary", "oppsummering"), F.chat.type == "private")
+    """The leader's private commands; /linkchat and /unlinkchat in a group chat are the group
+    chat router's."""
+    router = private_only(Router(name="leader"))
+    router.message.register(summary, Command("summary", "oppsummering"))
     router.callback_query.register(earlier_week, WeekButton.filter())
-    router.message.register(export, Command("export"), F.chat.type == "private")
-    router.message.register(note, Command("note"), F.chat.type == "private")
-    router.message.register(link_chat, Command("linkchat"))
-    router.message.register(unlink_chat, Command("unlinkchat"))
+    router.message.register(export, Command("export"))
+    router.message.register(note, Command("note"))
+    router.message.register(link_howto, Command("linkchat", "unlinkchat"))
     return router

@@ -10,6 +10,7 @@ from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import Message
 
 from dialogues.bots import invite_link, serving_bot, username
+from dialogues.chats import private_only
 from dialogues.i18n import Texts, pick_language
 from dialogues.menus import set_personal_menu
 from domain.invites import InviteProblem
@@ -75,7 +76,7 @@ async def start_without_invite(message: Message, member: Member | None, texts: T
 
 
 def make_router() -> Router:
-    router = Router(name="onboarding")
+    router = private_only(Router(name="onboarding"))  # /start in a group: see group_chat
     router.message.register(start_with_invite, CommandStart(deep_link=True))
     router.message.register(start_without_invite, CommandStart())
     return router

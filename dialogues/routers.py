@@ -1,16 +1,17 @@
 """Every router, built afresh for each dispatcher (a router attaches to one parent only), in the
-order they are asked: specific journeys first, the fallback last."""
+order they are asked: group chats first, then specific journeys, the fallback last."""
 
 from __future__ import annotations
 
 from aiogram import Router
 
-from dialogues import admin, daily_step, fallback, leader, onboarding, staff
+from dialogues import admin, daily_step, fallback, group_chat, leader, onboarding, staff
 
 
 def all_routers() -> list[Router]:
     return [
         fallback.make_error_router(),
+        group_chat.make_router(),  # everything from a group chat; the rest see private chats only
         onboarding.make_router(),
         admin.make_router(),  # before daily_step: an admin's typed answers are not step answers
         staff.make_router(),

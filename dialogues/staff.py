@@ -11,6 +11,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
 from dialogues.callbacks import ForgetButton, LanguageButton
+from dialogues.chats import private_only
 from dialogues.i18n import Texts
 from dialogues.journey import Journey
 from dialogues.keyboards import LANGUAGE_NAMES, forget_keyboard, language_keyboard
@@ -285,8 +286,7 @@ def _parse_time(text: str) -> time | None:
 
 
 def make_router() -> Router:
-    router = Router(name="staff")
-    router.message.filter(F.chat.type == "private")
+    router = private_only(Router(name="staff"))
     router.message.register(today, Command("today"))
     router.message.register(progress, Command("progress"))
     router.message.register(pause, Command("pause"))
