@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -46,6 +48,9 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     anonymity_threshold: int = Field(default=5, ge=3)
     answer_retention_weeks: int = Field(default=26, ge=1)
+    # The key of the answer marks (one answer per person and step, across /forget): a secret of
+    # the deployment, kept out of the database. Unset: derived from BOT_TOKEN.
+    answer_mark_key: str | None = None
     messages_per_second: float = Field(default=25.0, gt=0, le=1000)
     # Telegram's paid broadcasts: up to 1,000 messages a second for 0.1 Star each, paid from
     # the bot's balance. Off unless asked for; on, MESSAGES_PER_SECOND defaults to 900.
@@ -57,6 +62,14 @@ class Settings(BaseSettings):
     webhook_host: str = "0.0.0.0"
     webhook_port: int = Field(default=8080, ge=1, le=65535)
     log_level: str = "INFO"
+
+    def mark_key(self, token: str | None = None) -> bytes:
+        """ANSWER_MARK_KEY, else a key derived from the bot token (never stored in the database;
+        a rotated token lets a person who used /forget answer their old steps once more)."""
+        if self.answer_mark_key:
+            return self.answer_mark_key.encode()
+        secret = (token or self.bot_token or "").encode()
+        return hmac.new(secret, b"refleks answer marks", hashlib.sha256).digest()
 
     @model_validator(mode="before")
     @classmethod
