@@ -124,7 +124,7 @@ async def build_app(
     async with migrating(engine):
         await upgrade(engine)
     lock = tick_lock(engine)  # on SQLite, also warns when another process uses the file
-    uow_factory = UnitOfWorkFactory(make_sessions(engine))
+    uow_factory = UnitOfWorkFactory(make_sessions(engine), settings.mark_key(token))
     metrics = Metrics()
     bot = make_bot(settings, token)
     others = [make_bot(settings, more) for more in settings.more_bot_tokens]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -52,6 +54,9 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     anonymity_threshold: int = Field(default=5, ge=3)
     answer_retention_weeks: int = Field(default=26, ge=1)
+    # The key of the answer marks (one answer per person and step, across /forget): a secret of
+    # the deployment, kept out of the database. Unset: derived from BOT_TOKEN.
+    answer_mark_key: str | None = None
     messages_per_second: float = Field(default=25.0, gt=0, le=1000)
     # Telegram's paid broadcasts: up to 1,000 messages a second for 0.1 Star each, paid from
     # the bot's balance. Off unless asked for; on, MESSAGES_PER_SECOND defaults to 900.
@@ -66,6 +71,14 @@ class Settings(BaseSettings):
     # polling mode: serve /metrics on this port (the webhook server has its own /metrics)
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     metrics_host: str = "127.0.0.1"  # loopback: the figures are not for the public internet
+
+    def mark_key(self, token: str | None = None) -> bytes:
+        """ANSWER_MARK_KEY, else a key derived from the bot token (never stored in the database;
+        a rotated token lets a person who used /forget answer their old steps once more)."""
+        if self.answer_mark_key:
+            return self.answer_mark_key.encode()
+        secret = (token or self.bot_token or "").encode()
+        return hmac.new(secret, b"refleks answer marks", hashlib.sha256).digest()
 
     @model_validator(mode="before")
     @classmethod
@@ -157,7 +170,7 @@ class Settings(BaseSettings):
     @property
     def secrets(self) -> tuple[str, ...]:
         """What must never reach a log or a terminal."""
-        found = (self.bot_token, *self.more_bot_tokens, self.webhook_secret)
+        found = (self.bot_token, *self.more_bot_tokens, self.webhook_secret, self.answer_mark_key)
         return tuple(secret for secret in found if secret)
 
     @property

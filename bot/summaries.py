@@ -386,7 +386,7 @@ def without_texts(summary: WeekSummary) -> WeekSummary:
         else result
         for result in summary.results
     )
-    return replace(summary, results=results, earlier_texts=("",) * len(summary.earlier_texts))
+    return replace(summary, results=results)
 
 
 def export_csv(summaries: list[WeekSummary]) -> bytes:
@@ -436,9 +436,6 @@ def export_markdown(summaries: list[WeekSummary], group_name: str, texts: Texts)
                 lines += [f"- {o}: {c}" for o, c in zip(result.options, result.counts, strict=True)]
             else:
                 lines += _markdown_texts(result.texts, t)
-        if summary.earlier_texts:
-            lines += ["", f"### {t('export.earlier')}", ""]
-            lines += _markdown_texts(summary.earlier_texts, t)
         lines.append("")
     return "\n".join(lines).encode()
 
@@ -504,9 +501,7 @@ def render_summary(
     if summary.too_few:
         lines += ["", t("summary.too_few", threshold=summary.threshold)]
         lines += [f"• {escape(q.title)}" for q in summary.too_few]
-    if summary.earlier_texts:
-        lines += ["", t("summary.earlier_texts"), *_text_lines(summary.earlier_texts, t)]
-    if not summary.results and not summary.earlier_texts:
+    if not summary.results:
         lines += ["", t("summary.nothing_shown", threshold=summary.threshold)]
     if leader and modules:
         lines += ["", t("summary.starters")]

@@ -9,9 +9,13 @@ part could read those two people's answers off them.
   same kind and the same options (choice) or end labels (scale), across weeks. A pool is shown
   when it holds enough answers from enough people; it is then shown whole, and its answers are
   never input again, so the pool starts afresh. Until then it waits, silently, for later weeks.
-- Free-text answers pool the same way. A text pool that is not shown joins one "earlier answers"
-  list for the group, shown without naming its questions (naming them would tell that each had a
-  few answers) once the list holds enough answers from enough people; until then it waits.
+- Free-text answers pool the same way, and only the same way: a text is shown only in a set of
+  its own pool, under its question. A text says which question it answers, so the people who
+  could have written it are that question's writers, whatever else it is shown next to: a set
+  mixing texts of several questions (the former "earlier answers" list) would show a question
+  answered by one person as if five might have written it. A text pool that is short waits in
+  its pool for later weeks (the same question asked again) until it is enough, or until the
+  retention erases it.
 - People are counted without knowing who wrote what: answers carry no member. `respondents`
   gives, per (step id, week), opaque tokens of people who wrote the input answers of that step
   and week (storage gives the step's participation that week, for (step, week)s none of whose
@@ -194,7 +198,6 @@ class WeekSummary:
     threshold: int
     participation: Participation
     results: tuple[Result, ...]
-    earlier_texts: tuple[str, ...]  # the group's pooled leftovers; empty until the threshold
     too_few: tuple[QuestionRef, ...]  # this week's questions not shown: "too few answers yet"
     shown_answer_ids: frozenset[str] = field(default_factory=frozenset)
 
@@ -220,20 +223,12 @@ def summarize(data: SummaryInput) -> WeekSummary:
         return len(answers) >= data.threshold and people.count(answers) >= data.threshold
 
     shown_sets: list[tuple[Result, list[AnswerIn]]] = []
-    leftovers: list[AnswerIn] = []
     for signature, answers in pools.items():
         pool_questions = _questions_of(answers, questions, order)
         if enough(answers):
             shown_sets.append((_result(signature, pool_questions, answers, data.week), answers))
-        elif signature[0] is QuestionKind.TEXT:
-            leftovers.extend(answers)
     shown_sets.sort(key=lambda shown: min(order[ref.step_id] for ref in shown[0].questions))
-
-    earlier_texts: tuple[str, ...] = ()
     shown_answers = [answer for _, answers in shown_sets for answer in answers]
-    if enough(leftovers):
-        earlier_texts = _ordered_texts(leftovers, data.week)
-        shown_answers.extend(leftovers)
 
     named = {ref.step_id for result, _ in shown_sets for ref in result.questions}
     this_week = [question for question in data.questions if question.week == data.week]
@@ -243,14 +238,11 @@ def summarize(data: SummaryInput) -> WeekSummary:
         if question.kind is not QuestionKind.NONE and question.step_id not in named
     )
     answer_sets = [answers for _, answers in shown_sets]
-    if earlier_texts:
-        answer_sets.append(leftovers)
     return WeekSummary(
         week=data.week,
         threshold=data.threshold,
         participation=_participation(data, this_week, answer_sets, people),
         results=tuple(result for result, _ in shown_sets),
-        earlier_texts=earlier_texts,
         too_few=too_few,
         shown_answer_ids=frozenset(answer.answer_id for answer in shown_answers),
     )

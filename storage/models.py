@@ -240,6 +240,18 @@ class ParticipationRow(Base):
     answered_on: Mapped[date] = mapped_column(Date)
 
 
+class AnswerMarkRow(Base):
+    """That someone answered a step of a rollout, as a keyed one-way mark of (rollout, step,
+    Telegram id): what keeps one person to one answer per step across /forget and rejoining.
+    No member, no answer, no time; WITHOUT ROWID on SQLite, keyed by the mark, so the rows keep
+    no order of arrival. Goes with its rollout."""
+
+    __tablename__ = "answer_marks"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+    mark: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rollout_id: Mapped[int] = mapped_column(ForeignKey("rollouts.id", ondelete="CASCADE"))
+
+
 class AnswerRow(Base):
     """An anonymous answer: the group's, not anybody's. Random key, no member, no chat, no time
     but the week its step belongs to; WITHOUT ROWID on SQLite so no hidden rowid keeps the order

@@ -7,7 +7,11 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.repositories.answers import AnswerRepository, ParticipationRepository
+from storage.repositories.answers import (
+    AnswerMarkRepository,
+    AnswerRepository,
+    ParticipationRepository,
+)
 from storage.repositories.deliveries import DeliveryRepository
 from storage.repositories.members import InviteRepository, MemberRepository
 from storage.repositories.orgs import GroupRepository, OrganisationRepository
@@ -26,11 +30,13 @@ class UnitOfWork:
     deliveries: DeliveryRepository
     answers: AnswerRepository
     participation: ParticipationRepository
+    marks: AnswerMarkRepository
     summaries: SummaryRepository
     updates: UpdateLog
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], mark_key: bytes = b"") -> None:
         self._sessions = sessions
+        self._mark_key = mark_key
         self._session: AsyncSession | None = None
 
     @property
@@ -53,6 +59,7 @@ class UnitOfWork:
         self.deliveries = DeliveryRepository(session)
         self.answers = AnswerRepository(session)
         self.participation = ParticipationRepository(session)
+        self.marks = AnswerMarkRepository(session, self._mark_key)
         self.summaries = SummaryRepository(session)
         self.updates = UpdateLog(session)
         return self
@@ -79,8 +86,9 @@ class UnitOfWork:
 class UnitOfWorkFactory:
     """What the composition root hands out: a fresh unit of work per update or per tick."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], mark_key: bytes = b"") -> None:
         self.sessions = sessions
+        self.mark_key = mark_key  # the deployment's key for answer marks (AnswerMarkRepository)
 
     def __call__(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions)
+        return UnitOfWork(self.sessions, self.mark_key)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, exists, func, insert, or_, select, update
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import AnswerRow, ParticipationRow
+from storage.models import AnswerMarkRow, AnswerRow, ParticipationRow
 from storage.repositories.upsert import insert_ignoring_conflicts
 
 
@@ -126,6 +127,15 @@ class ParticipationRepository:
         table = ParticipationRow.__table__
         return await insert_ignoring_conflicts(self.session, table, [row]) == 1  # type: ignore[arg-type]
 
+    async def forget_step(self, member_id: int, rollout_id: int, step_id: str) -> None:
+        await self.session.execute(
+            delete(ParticipationRow).where(
+                ParticipationRow.member_id == member_id,
+                ParticipationRow.rollout_id == rollout_id,
+                ParticipationRow.step_id == step_id,
+            )
+        )
+
     async def answered(self, member_id: int, rollout_id: int, step_id: str) -> bool:
         query = select(ParticipationRow.id).where(
             ParticipationRow.member_id == member_id,
@@ -191,3 +201,32 @@ class ParticipationRepository:
             .order_by(ParticipationRow.answered_on)
         )
         return [(step_id, day) for step_id, day in rows]
+
+
+class AnswerMarkRepository:
+    """One answer per person and step, across /forget and rejoining, without a member.
+
+    A mark is HMAC-SHA256 of (rollout, step, Telegram id) under the deployment's mark key
+    (ANSWER_MARK_KEY, else one derived from the bot token): it holds no answer and no member, and
+    without the key it cannot be tested against a Telegram id. With the key, one can test whether
+    a given person answered a given step, which the participation table says anyway while they
+    are a member; after /forget that remains, and nothing else."""
+
+    def __init__(self, session: AsyncSession, key: bytes) -> None:
+        self.session = session
+        self.key = key
+
+    def mark(self, rollout_id: int, step_id: str, telegram_id: int) -> str:
+        message = f"{rollout_id}:{step_id}:{telegram_id}".encode()
+        return hmac.new(self.key, message, hashlib.sha256).hexdigest()
+
+    async def claim(self, rollout_id: int, step_id: str, telegram_id: int) -> bool:
+        """True when nobody with this Telegram id answered the step before, ever."""
+        row = {"mark": self.mark(rollout_id, step_id, telegram_id), "rollout_id": rollout_id}
+        table = AnswerMarkRow.__table__
+        return await insert_ignoring_conflicts(self.session, table, [row]) == 1  # type: ignore[arg-type]
+
+    async def release(self, rollout_id: int, step_id: str, telegram_id: int) -> None:
+        """Takes a claim back (its answer could not be stored)."""
+        mark = self.mark(rollout_id, step_id, telegram_id)
+        await self.session.execute(delete(AnswerMarkRow).where(AnswerMarkRow.mark == mark))

@@ -17,7 +17,14 @@ from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, exists, sele
 from domain.calendar import is_week_closed, local_date
 from domain.masking import mask
 from domain.model import QuestionKind, RolloutStatus
-from storage.models import DeliveryRow, GroupRow, OrganisationRow, ParticipationRow, RolloutRow
+from storage.models import (
+    DeliveryRow,
+    GroupRow,
+    MemberRow,
+    OrganisationRow,
+    ParticipationRow,
+    RolloutRow,
+)
 from storage.repositories.deliveries import Delivery, Kind
 from storage.uow import UnitOfWork
 
@@ -55,6 +62,7 @@ class Answerable:
     summary_time: time | None
     package_id: str | None
     modules: tuple[int, ...]
+    telegram_id: int | None = None  # the member's, for the answer mark
 
     def week_closed(self, now: datetime) -> bool:
         if self.week is None or self.timezone is None:  # no group (or no week): nothing to add to
@@ -78,6 +86,7 @@ _COLUMNS = (
     GroupRow.summary_time,
     RolloutRow.package_id,
     RolloutRow.modules,
+    MemberRow.telegram_id,
 )
 
 
@@ -92,6 +101,7 @@ def _answerable_query(*where: ColumnElement[bool]) -> Select[Any]:
         .outerjoin(GroupRow, GroupRow.id == DeliveryRow.group_id)
         .outerjoin(OrganisationRow, OrganisationRow.id == GroupRow.org_id)
         .outerjoin(RolloutRow, live_rollout)
+        .outerjoin(MemberRow, MemberRow.id == DeliveryRow.member_id)
         .where(*where)
     )
 
@@ -135,6 +145,7 @@ def _answerable(row: Row[Any]) -> Answerable:
         summary_time=row.summary_time,
         package_id=row.package_id,
         modules=tuple(int(n) for n in modules.split(",") if n) if modules else (),
+        telegram_id=row.telegram_id,
     )
 
 
@@ -190,29 +201,44 @@ async def answer_step(
     else:
         return Answered(Outcome.INVALID)
     assert step.group_id and step.rollout_id and step.step_id and step.week and step.timezone
+    assert step.telegram_id is not None
+    rollout_id, step_id, telegram_id = step.rollout_id, step.step_id, step.telegram_id
     first = await uow.participation.record(
-        member_id,
-        step.group_id,
-        step.rollout_id,
-        step.step_id,
-        step.week,
-        local_date(now, step.timezone),
+        member_id, step.group_id, rollout_id, step_id, step.week, local_date(now, step.timezone)
     )
-    if not first:
+    if not first or not await uow.marks.claim(rollout_id, step_id, telegram_id):
         await uow.rollback()
         return Answered(Outcome.ALREADY)
-    await uow.answers.add(
-        group_id=step.group_id,
-        rollout_id=step.rollout_id,
-        step_id=step.step_id,
-        week=step.week,
-        kind=kind.value,
-        scale=scale,
-        choice=choice,
-        text=text,
-    )
     await uow.commit()
+    # The answer in a transaction of its own: on PostgreSQL a row carries the id of the
+    # transaction that wrote it, so sharing one would tie the answer to its participation row.
+    # (Neighbouring ids still do, until the week's freeze rewrites its answers: bot/summaries.py.)
+    try:
+        await uow.answers.add(
+            group_id=step.group_id,
+            rollout_id=rollout_id,
+            step_id=step_id,
+            week=step.week,
+            kind=kind.value,
+            scale=scale,
+            choice=choice,
+            text=text,
+        )
+        await uow.commit()
+    except BaseException:
+        await uow.rollback()
+        await _take_back(uow, member_id, rollout_id, step_id, telegram_id)
+        raise
     return Answered(Outcome.STORED, masked)
+
+
+async def _take_back(
+    uow: UnitOfWork, member_id: int, rollout_id: int, step_id: str, telegram_id: int
+) -> None:
+    """The answer could not be stored: the step is open to answer again."""
+    await uow.participation.forget_step(member_id, rollout_id, step_id)
+    await uow.marks.release(rollout_id, step_id, telegram_id)
+    await uow.commit()
 
 
 async def answer(

@@ -51,7 +51,6 @@ def week_summary(questions: int = 3) -> WeekSummary:
         threshold=3,
         participation=Participation(members=20, steps=()),
         results=tuple(results),
-        earlier_texts=(),
         too_few=(),
     )
 

@@ -131,7 +131,6 @@ def test_items_come_from_the_summary_results_only() -> None:
             TextResult((ref,), ("a", "b", "c", "d", "e")),
             ChoiceResult((ref,), ("Ja", "Nei"), (3, 2)),
         ),
-        earlier_texts=(),
         too_few=(),
     )
     scale, choice = chart_items(summary)

@@ -166,18 +166,16 @@ def test_answers_are_escaped_and_the_mean_is_written_as_the_reader_writes_number
 
 
 def test_retention_blanks_the_texts_and_keeps_every_figure() -> None:
-    questions = [scale("s1"), text("t1"), text("t2"), text("t3")]
+    questions = [scale("s1"), text("t1"), text("t2")]
     answers = answers_to(questions[0], 4) + answers_to(questions[1], 3, "Vi så mye")
-    answers += answers_to(questions[2], 2, "Litt") + answers_to(questions[3], 1, "Lite")
+    answers += answers_to(questions[2], 3, "Litt")
     summary = week_of(questions, answers)
-    assert summary.earlier_texts  # t2 and t3 together: three earlier answers
     kept = without_texts(summary)
 
     assert kept.participation == summary.participation
     assert [r.total for r in kept.results] == [r.total for r in summary.results]
-    assert len(kept.earlier_texts) == len(summary.earlier_texts)
     frozen = SNAPSHOT.dump_json(kept).decode()
-    assert "Vi så mye" not in frozen and "Litt" not in frozen and "Lite" not in frozen
+    assert "Vi så mye" not in frozen and "Litt" not in frozen
     assert SNAPSHOT.validate_json(frozen) == kept
 
     for texts in (NB, EN):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -196,7 +195,9 @@ def test_mean_rounds_half_up() -> None:
     assert result.mean == 2.3  # 2.25: round() would give 2.2
 
 
-def test_texts_of_small_questions_pool_into_unnamed_earlier_answers() -> None:
+def test_texts_of_small_questions_wait_apart_and_are_never_shown_together() -> None:
+    """Five texts by five people, but three answer one question and two another: each text
+    says which question it answers, so it could only have been written by two or three people."""
     texts_a = ["Vi snakket om friminuttet", "Flere voksne ute", "Elevene tok ansvar"]
     texts_b = ["Rolig uke", "Nye vennskap i 7B"]
     answers = [AnswerIn(f"a{i}", "a", WEEK, text=t) for i, t in enumerate(texts_a)]
@@ -205,13 +206,56 @@ def test_texts_of_small_questions_pool_into_unnamed_earlier_answers() -> None:
     summary = run([text_question("a"), text_question("b")], answers)
 
     assert summary.results == ()
-    assert sorted(summary.earlier_texts) == sorted(texts_a + texts_b)
-    expected = sorted(
-        texts_a + texts_b, key=lambda t: hashlib.sha256(f"{WEEK}\n{t}".encode()).hexdigest()
-    )
-    assert list(summary.earlier_texts) == expected
-    assert summary.shown_answer_ids == {a.answer_id for a in answers}
+    assert summary.shown_answer_ids == frozenset()
     assert [ref.step_id for ref in summary.too_few] == ["a", "b"]
+
+
+def test_a_lone_writers_text_stays_hidden_whatever_comes_after_it() -> None:
+    """The issue's case: one person answers a text question in week 1, four others another one
+    in week 2; the lone text is shown in no week, however many answers the other question gets."""
+    lone = AnswerIn("lone", "t1", WEEK, text="Bare jeg svarte her")
+    questions = [text_question("t1"), text_question("t2", NEXT_WEEK)]
+    waiting = [lone]
+    for weeks in range(1, 5):
+        week = WEEK + timedelta(weeks=weeks)
+        waiting += [
+            AnswerIn(f"w{weeks}-{n}", "t2", NEXT_WEEK, text=f"Uke {weeks}, svar {n}")
+            for n in range(4)
+        ]
+        summary = run(questions, waiting, week=week)
+        assert "lone" not in summary.shown_answer_ids
+        shown = [text for result in summary.results for text in getattr(result, "texts", ())]
+        assert lone.text not in shown
+        waiting = [a for a in waiting if a.answer_id not in summary.shown_answer_ids]
+    assert waiting == [lone]
+
+
+def the_same_question(question: QuestionInfo, other: QuestionInfo) -> bool:
+    """What a text reveals: the question it answers, asked in any week (its pool)."""
+    return (question.kind, question.pool_key) == (other.kind, other.pool_key)
+
+
+def assert_each_text_hides_among_its_own_questions_writers(
+    summary: WeekSummary,
+    questions: Sequence[QuestionInfo],
+    answers: Sequence[AnswerIn],
+    writer: Mapping[str, str],
+) -> None:
+    """For every text shown: the distinct writers of its own question, all weeks pooled, are at
+    least the threshold, and the set it is shown in mixes no other question's texts."""
+    by_step = {question.step_id: question for question in questions}
+    by_id = {answer.answer_id: answer for answer in answers}
+    for result in summary.results:
+        if not isinstance(result, TextResult):
+            continue
+        first = by_step[result.questions[0].step_id]
+        assert all(the_same_question(first, by_step[ref.step_id]) for ref in result.questions)
+    for answer_id in summary.shown_answer_ids:
+        question = by_step[by_id[answer_id].step_id]
+        if question.kind is not QuestionKind.TEXT:
+            continue
+        own = [a for a in answers if the_same_question(question, by_step[a.step_id])]
+        assert people(own, writer) >= summary.threshold
 
 
 def test_text_answers_enough_for_their_question_are_shown_under_it() -> None:
@@ -330,7 +374,7 @@ def test_two_people_answering_three_pooled_questions_wait_until_five_people_have
     assert TOKEN not in repr(second)  # tokens count people; they never come out
 
 
-def test_texts_from_two_people_do_not_make_an_earlier_answers_list() -> None:
+def test_texts_from_two_people_are_not_shown() -> None:
     questions = [text_question(step) for step in ("a", "b", "c")]
     pair = ("Kari", "Ola")
     answers = [
@@ -340,11 +384,8 @@ def test_texts_from_two_people_do_not_make_an_earlier_answers_list() -> None:
     ]
     writer = {answer.answer_id: pair[int(answer.answer_id[1])] for answer in answers}
     summary = run(questions, answers, respondents=respondents_of(answers, writer))
-    assert summary.earlier_texts == ()
+    assert summary.results == ()
     assert summary.shown_answer_ids == frozenset()
-
-    as_if_six_people = run(questions, answers)  # the same answers, one person each
-    assert len(as_if_six_people.earlier_texts) == 6
 
 
 def test_a_member_who_used_forget_is_not_counted() -> None:
@@ -545,17 +586,14 @@ def inputs(
 
 
 def shown_sets(summary: WeekSummary, answers: Sequence[AnswerIn]) -> list[list[AnswerIn]]:
-    """The answers behind each figure: each result's, then the earlier texts'."""
+    """The answers behind each figure."""
     shown = [answer for answer in answers if answer.answer_id in summary.shown_answer_ids]
-    found, named = [], set()
+    found = []
     for result in summary.results:
         steps = {ref.step_id for ref in result.questions}
-        named |= steps
         found.append([answer for answer in shown if answer.step_id in steps])
         assert len(found[-1]) == result.total
-    if summary.earlier_texts:
-        found.append([answer for answer in shown if answer.step_id not in named])
-        assert len(found[-1]) == len(summary.earlier_texts)
+    assert len(shown) == sum(len(answers) for answers in found)
     return found
 
 
@@ -572,7 +610,6 @@ def assert_no_small_counts(summary: WeekSummary) -> None:
         ) or summary.participation.members == 0
     for result in summary.results:
         assert result.total >= threshold
-    assert not 0 < len(summary.earlier_texts) < threshold
 
 
 def assert_enough_people(
@@ -589,6 +626,10 @@ def test_no_figure_describes_fewer_answers_or_people_than_the_threshold(case: Ca
     summary = summarize(case.data)
     assert_no_small_counts(summary)
     assert_enough_people(summary, case.data.answers, case.writer)
+    data = case.data
+    assert_each_text_hides_among_its_own_questions_writers(
+        summary, data.questions, data.answers, case.writer
+    )
 
 
 @settings(max_examples=300)
@@ -642,11 +683,10 @@ def test_every_shown_answer_is_counted_once_and_belongs_to_the_week(case: Case) 
     summary = summarize(data)
     by_id = {a.answer_id: a for a in data.answers}
     kinds = {q.step_id: q.kind for q in data.questions}
-    shown_total = sum(r.total for r in summary.results) + len(summary.earlier_texts)
+    shown_total = sum(r.total for r in summary.results)
     assert len(summary.shown_answer_ids) == shown_total
     assert all(by_id[i].week <= data.week for i in summary.shown_answer_ids)
     shown_texts = Counter(t for r in summary.results if isinstance(r, TextResult) for t in r.texts)
-    shown_texts.update(summary.earlier_texts)
     texts_of_shown_answers = Counter(
         by_id[i].text
         for i in summary.shown_answer_ids
@@ -739,6 +779,9 @@ def test_across_weeks_every_answer_is_shown_at_most_once(draw: st.DataObject) ->
         summary = summarize(data)
         assert_no_small_counts(summary)
         assert_enough_people(summary, data.answers, arrived.writer)
+        assert_each_text_hides_among_its_own_questions_writers(
+            summary, questions, arrived.answers, arrived.writer
+        )
         assert not summary.shown_answer_ids & shown_so_far
         assert summary.shown_answer_ids <= {a.answer_id for a in waiting}
         shown_so_far |= summary.shown_answer_ids
