@@ -1,7 +1,7 @@
 """Every benchmark, one after another, each in a process of its own (so each peak memory figure
 is that benchmark's), then bench/RESULTS.md rewritten with their figures and this machine.
 
-    python bench/run_all.py [--only delivery,answers,tick,summaries] [--no-write]
+    python bench/run_all.py [--only delivery,answers,tick,summaries,freeze] [--no-write]
 
 Needs PostgreSQL on 127.0.0.1:5432 (REFLEKS_BENCH_PG_URL to change it); each benchmark makes and
 drops a database of its own. Takes some 15-25 minutes on two cores.
@@ -147,6 +147,18 @@ def key_figures(results: dict[str, dict[str, Any]]) -> list[str]:
             f" {summaries['seconds']:.0f} s, {summaries['charts_s']:.0f} s with every chart drawn"
             f" (extrapolated) | {summaries['ratio']} x the pure aggregation |"
         )
+    freeze = results.get("freeze")
+    if freeze:
+        for name in ("sqlite", "postgresql"):
+            if f"{name}_old_s" not in freeze:
+                continue
+            old, new = freeze[f"{name}_old_s"], freeze[f"{name}_new_s"]
+            compaction = freeze[f"{name}_compaction_s"]
+            rows.append(
+                f"| 5 freeze, {freeze['groups']:,} groups ({name}) | sealed {new:.1f} s"
+                f" + compaction {compaction:.1f} s | {(new + compaction) / old:.2f} x the old"
+                f" freeze ({old:.1f} s) |"
+            )
     return rows
 
 
@@ -193,7 +205,7 @@ def write_results(
 def main() -> int:
     in_project_environment()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", default="delivery,answers,tick,summaries")
+    parser.add_argument("--only", default="delivery,answers,tick,summaries,freeze")
     parser.add_argument("--no-write", action="store_true", help="leave RESULTS.md alone")
     args = parser.parse_args()
     wanted = args.only.split(",")
@@ -204,6 +216,7 @@ def main() -> int:
         ("delivery", "bench_delivery.py"),
         ("answers", "bench_answers.py"),
         ("tick", "bench_tick.py"),
+        ("freeze", "bench_freeze.py"),
     ):
         if name in wanted:
             outputs[name], result, took[name] = run(script)

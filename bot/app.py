@@ -8,7 +8,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 
 from aiogram import Bot, Dispatcher
@@ -69,6 +69,7 @@ class App:
     # Every bot by id, the default (`bot`) first: one token per municipality, each with its
     # own send limit. Updates are answered by the bot they came to.
     bots: dict[int, Bot] = field(default_factory=dict)
+    night_sealed_on: date | None = None  # the local day the open weeks' answers were sealed
 
     def __post_init__(self) -> None:
         self.bots = {self.bot.id: self.bot, **self.bots}

@@ -21,6 +21,9 @@ from bot.delivery import SendReport
 from bot.pacer import Pacing, pace
 from bot.planner import PlanReport, plan_due
 from content.outline import outline
+from domain.calendar import local_date, monday_of, night_seal_due
+from storage.db import compact_answers
+from storage.services.sealing import seal_open_weeks
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +64,16 @@ async def _plan(app: App, now: datetime) -> PlanReport:
     async with app.uow_factory() as uow:
         await uow.members.resume_due(now.date())
         retention = timedelta(weeks=app.settings.answer_retention_weeks)
-        await uow.answers.purge_text(shown_before=_monday(now.date() - retention))
+        if await uow.answers.purge_text(shown_before=_monday(now.date() - retention)):
+            summaries.sealed_since_compaction = True
         await summaries.forget_texts(uow, before=_monday(now.date() - retention))
         await uow.updates.prune(before=now.date() - timedelta(days=7))
         await uow.commit()
+    if night_seal_due(now, app.settings.timezone, app.night_sealed_on):
+        app.night_sealed_on = local_date(now, app.settings.timezone)
+        since = monday_of(app.night_sealed_on) - timedelta(weeks=1)
+        if await seal_open_weeks(app.uow_factory, since):
+            summaries.sealed_since_compaction = True
     settings = app.settings
     pacing = Pacing(settings.messages_per_second, app.bot.id, settings.timezone)
     planned = await plan_due(
@@ -75,6 +84,9 @@ async def _plan(app: App, now: datetime) -> PlanReport:
         pacing=pacing,
     )
     await pace(app.uow_factory, now, pacing)  # reminders and summaries, written unbooked
+    if summaries.sealed_since_compaction:
+        summaries.sealed_since_compaction = False
+        await compact_answers(app.engine)
     return planned
 
 

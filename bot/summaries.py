@@ -74,6 +74,8 @@ class Summaries:
         self._charts: OrderedDict[ChartKey, list[bytes]] = OrderedDict()
         self._drawing: dict[ChartKey, asyncio.Task[list[bytes]]] = {}
         self._texts_forgotten_before: date | None = None  # the cut-off moves once a week
+        # A freeze or the retention rewrote answers: their old versions wait for a compaction.
+        self.sealed_since_compaction = False
 
     def close(self) -> None:
         """Stops the chart workers (the application's shutdown)."""
@@ -130,10 +132,13 @@ class Summaries:
         if await uow.summaries.get(group.id, week) is not None:
             return 0
         summary = await self.compute(uow, group.id, week)
-        if not await uow.summaries.freeze(group.id, week, SNAPSHOT.dump_json(summary).decode()):
+        # The snapshot keeps what was shown, not which rows: the rows get new keys below.
+        frozen = SNAPSHOT.dump_json(replace(summary, shown_answer_ids=frozenset())).decode()
+        if not await uow.summaries.freeze(group.id, week, frozen):
             await uow.rollback()
             return 0  # another tick or instance closed it a moment ago
         await uow.answers.mark_shown(sorted(summary.shown_answer_ids), week)
+        await self.seal(uow, group.id, week)
         leaders = [
             m for m in await uow.members.of_group(group.id, Role.LEADER) if not m.unreachable
         ]
@@ -156,6 +161,13 @@ class Summaries:
         await uow.commit()
         log.info("group %s: week %s closed, %s summaries owed", group.id, week, added)
         return added
+
+    async def seal(self, uow: UnitOfWork, group_id: int, week: date) -> None:
+        """The week's answers rewritten in one shuffled batch, in the freeze's transaction, so
+        that nothing in the database ties one of them to its writer's participation row (see
+        the README's threat model); the clock then compacts the table (`storage.db`)."""
+        await uow.answers.rewrite_week(group_id, week)
+        self.sealed_since_compaction = True
 
     async def forget_texts(self, uow: UnitOfWork, before: date) -> int:
         """Retention for frozen summaries of weeks before `before`: the answer texts go, the

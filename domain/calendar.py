@@ -182,3 +182,13 @@ def current_week(now_utc: datetime, summary_weekday: int, summary_time: time, tz
 def last_closed_week(now_utc: datetime, summary_weekday: int, summary_time: time, tz: str) -> date:
     """The Monday of the most recent week whose summary moment has come by `now_utc`."""
     return current_week(now_utc, summary_weekday, summary_time, tz) - timedelta(days=7)
+
+
+NIGHT_SEAL_AT: Final = time(3)  # the open weeks' answers are sealed once a night, after this
+
+
+def night_seal_due(now_utc: datetime, tz: str, last_sealed: date | None) -> bool:
+    """True on the first tick of a local day at or after 03:00 that has not sealed yet: the
+    nightly rewrite of the open weeks' answers (storage.services.sealing) runs once a night."""
+    local = local_datetime(now_utc, tz)
+    return local.time() >= NIGHT_SEAL_AT and local.date() != last_sealed

@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -55,7 +55,29 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Deleted and overwritten rows are zeroed in the file, not left in its free space: what the
+    # freeze (storage.repositories.answers.rewrite_week) and the retention remove is gone.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+async def compact_answers(engine: AsyncEngine) -> None:
+    """After a freeze or the retention: the answers' old row versions out of the files.
+
+    PostgreSQL keeps a deleted or updated row's old version (with its transaction id) in the
+    table's pages until a vacuum, and a plain VACUUM leaves their bytes in the pages' free space:
+    VACUUM FULL writes the table and its indexes into new files and drops the old ones. It locks
+    the answers table meanwhile (answers wait, they are not lost), so the clock calls this once a
+    tick, after all the tick's freezes. SQLite zeroes what it deletes (secure_delete, set on every
+    connection); what remains is the write-ahead log, which holds the old pages until it is
+    checkpointed, so it is checkpointed and truncated here."""
+    if engine.dialect.name == "postgresql":
+        async with engine.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await connection.execute(text("VACUUM (FULL, ANALYZE) answers"))
+    elif engine.dialect.name == "sqlite":
+        async with engine.connect() as connection:
+            await connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
 
 
 def _alembic_upgrade(connection: Connection, revision: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -11,7 +12,7 @@ from datetime import date
 from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import AnswerMarkRow, AnswerRow, ParticipationRow
+from storage.models import AnswerMarkRow, AnswerRow, ParticipationRow, random_key
 from storage.repositories.upsert import insert_ignoring_conflicts
 
 
@@ -78,6 +79,35 @@ class AnswerRepository:
                 .where(AnswerRow.id.in_(answer_ids[start : start + 500]))
                 .values(shown_in_week=week)
             )
+
+    async def rewrite_week(self, group_id: int, week: date) -> int:
+        """The freeze's seal: the week's answers deleted and written anew, with fresh random keys,
+        in a shuffled order, in the caller's transaction. Afterwards every one of them carries
+        that transaction's id (PostgreSQL's xmin), none sits where it arrived, and no key is the
+        one it had while the week was open; `storage.db.compact_answers` then clears the old
+        versions out of the files. Returns how many were rewritten."""
+        table = AnswerRow.__table__
+        in_week = (AnswerRow.group_id == group_id, AnswerRow.week == week)
+        found = await self.session.execute(select(table).where(*in_week))
+        rows = [dict(row) for row in found.mappings()]
+        if not rows:
+            return 0
+        for row in rows:
+            row["id"] = random_key()
+        random.SystemRandom().shuffle(rows)
+        await self.session.execute(delete(AnswerRow).where(*in_week))
+        await self.session.execute(insert(table), rows)  # type: ignore[arg-type]
+        return len(rows)
+
+    async def weeks_waiting(self, since: date) -> list[tuple[int, date]]:
+        """(group, week) pairs from `since` on with answers no summary has shown yet."""
+        rows = await self.session.execute(
+            select(AnswerRow.group_id, AnswerRow.week)
+            .where(AnswerRow.week >= since, AnswerRow.shown_in_week.is_(None))
+            .distinct()
+            .order_by(AnswerRow.group_id, AnswerRow.week)
+        )
+        return [(group_id, week) for group_id, week in rows]
 
     async def purge_text(self, shown_before: date) -> int:
         """Retention: deletes the text of answers shown in a summary before that week, and of

@@ -17,6 +17,7 @@ from domain.calendar import (
     local_datetime,
     local_time,
     local_to_utc,
+    night_seal_due,
     public_holiday,
     week_closes_at,
     week_of,
@@ -263,3 +264,15 @@ def test_a_step_is_sent_after_last_weeks_summary_and_before_its_own(
     week = week_of(sent, weekday, time(14, 0))
     own_summary = datetime.combine(week + timedelta(days=weekday), time(14, 0))
     assert own_summary - timedelta(days=7) <= sent < own_summary
+
+
+def test_the_night_seal_runs_once_a_local_night_from_three_oclock() -> None:
+    oslo = "Europe/Oslo"
+    before_three = datetime(2026, 11, 25, 1, 59, tzinfo=UTC)  # 02:59 in Oslo
+    at_three = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
+    assert not night_seal_due(before_three, oslo, None)
+    assert night_seal_due(at_three, oslo, None)
+    assert night_seal_due(at_three, oslo, date(2026, 11, 24))  # yesterday's seal
+    assert not night_seal_due(at_three, oslo, date(2026, 11, 25))  # sealed tonight already
+    late_evening = datetime(2026, 11, 25, 22, 30, tzinfo=UTC)  # 23:30 in Oslo, same day
+    assert not night_seal_due(late_evening, oslo, date(2026, 11, 25))
