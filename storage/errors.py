@@ -37,19 +37,18 @@ def describe(error: BaseException) -> str:
 
 
 def _details(error: BaseException) -> str:
-    driver = sqlstate = None
-    cause: BaseException | None = getattr(error, "orig", None) or error.__cause__
-    for _ in range(5):  # SQLAlchemy's error, its adapter's, the driver's
-        if cause is None or not is_database_error(cause):
-            break
-        driver = type(cause).__name__
-        code = getattr(cause, "sqlstate", None)
-        if sqlstate is None and isinstance(code, str) and _SQLSTATE.fullmatch(code):
-            sqlstate = code
-        cause = cause.__cause__
-    if driver == type(error).__name__:
-        driver = None  # sqlalchemy.exc.OperationalError from sqlite3.OperationalError
-    found = [name for name in (driver, sqlstate and f"SQLSTATE {sqlstate}") if name]
+    chain: list[BaseException] = []  # SQLAlchemy's error, its adapter's, the driver's
+    current: BaseException | None = error
+    while current is not None and is_database_error(current) and len(chain) < 5:
+        chain.append(current)
+        current = getattr(current, "orig", None) or current.__cause__
+    codes = (getattr(found, "sqlstate", None) for found in chain)
+    sqlstate = next((c for c in codes if isinstance(c, str) and _SQLSTATE.fullmatch(c)), None)
+    driver = type(chain[-1]).__name__ if chain else None
+    found = [
+        *([driver] if driver and driver != type(error).__name__ else []),
+        *([f"SQLSTATE {sqlstate}"] if sqlstate else []),
+    ]
     return (f" ({', '.join(found)})" if found else "") + ": " + DESCRIPTION
 
 

@@ -21,7 +21,7 @@ from tests.support.harness import Refleks, oslo, running_refleks, seed_school
 pytestmark = pytest.mark.postgres
 
 MONDAY = date(2026, 11, 23)
-ANNE = 2001
+ANNE, LEADER = 2001, 2002
 NB = Texts("nb")
 
 
@@ -76,3 +76,20 @@ async def test_an_answer_of_control_characters_only_is_refused_kindly(
         again = await refleks.say(ANNE, "Nå med tekst", reply_to_message_id=step)
         assert again.text == NB("answer.stored")  # the step stayed open
     assert " failed: " not in logged(caplog)  # nothing went to the error handler
+
+
+async def test_a_leaders_note_with_a_nul_goes_out_without_it(
+    pg_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with running_refleks(pg_url, oslo(MONDAY, 7)) as refleks:
+        refleks.invites = await seed_school(refleks.app, start=MONDAY)
+        await refleks.join(LEADER, "leader")
+        await refleks.join(ANNE)
+        queued = await refleks.say(LEADER, "/note Hemmelig\x00svar fra Anne")
+        assert queued.text == NB("leader.note_queued", count=2)
+        empty = await refleks.say(LEADER, "/note \x00\x1b")
+        assert empty.text == NB("leader.note_usage")
+        await refleks.tick(oslo(MONDAY, 7, 1))
+        assert "Hemmeligsvar fra Anne" in (refleks.messages(ANNE)[-1].text or "")
+    assert " failed: " not in logged(caplog)
