@@ -2,14 +2,17 @@
 or chat id never share a log (a test reads a whole journey's log at DEBUG to check it).
 
 Never a secret either: every record is redacted when it is made, whatever handler takes it,
-because an HTTP library's error can carry the URL, and Telegram's URLs carry the bot token."""
+because an HTTP library's error can carry the URL, and Telegram's URLs carry the bot token.
+Nor a database error's message, which can quote the row (an answer): its class only."""
 
 from __future__ import annotations
 
 import logging
 import re
-import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from storage.errors import describe, is_database_error, safe_traceback
 
 # These echo SQL parameters or update payloads at DEBUG: answer text would end up in the log.
 PAYLOAD_LOGGERS = ("aiosqlite", "sqlalchemy.engine", "asyncpg", "aiogram.event")
@@ -44,20 +47,33 @@ def _install_record_factory() -> None:
 
     def redacted_record(*args: object, **kwargs: object) -> logging.LogRecord:
         record = make_record(*args, **kwargs)
+        record.args = _without_database_errors(record.args)
         try:
             message = record.getMessage()
         except Exception:  # a broken format string: leave it to logging to report
             return record
         record.msg, record.args = redact(message), None
-        if record.exc_info and record.exc_info[0] is not None:
-            record.exc_text = redact("".join(traceback.format_exception(*record.exc_info)))
-            record.exc_text = record.exc_text.rstrip("\n")
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exc_text = redact(safe_traceback(record.exc_info[1]))
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
         return record
 
     logging.setLogRecordFactory(redacted_record)
     _factory_installed = True
+
+
+def _without_database_errors(args: Any) -> Any:
+    """A database error given as an argument ("%s: %s", name, error) becomes its description."""
+
+    def safe(arg: object) -> object:
+        return describe(arg) if isinstance(arg, BaseException) and is_database_error(arg) else arg
+
+    if isinstance(args, tuple):
+        return tuple(safe(arg) for arg in args)
+    if isinstance(args, Mapping):
+        return {key: safe(value) for key, value in args.items()}
+    return args
 
 
 def quiet_payload_loggers() -> None:

@@ -27,6 +27,7 @@ from content.schema import Module
 from dialogues.i18n import Texts
 from dialogues.outgoing import Part, PhotoPart, TextPart
 from domain.calendar import current_week, local_datetime, week_closes_at
+from domain.markdown import escape_markdown
 from domain.model import Group, Role
 from domain.plan import RolloutPlan
 from domain.summary import (
@@ -425,9 +426,10 @@ def export_csv(summaries: list[WeekSummary]) -> bytes:
 
 
 def export_markdown(summaries: list[WeekSummary], group_name: str, texts: Texts) -> bytes:
-    """The summaries for the meeting minutes, as Markdown (plain text: nothing is escaped)."""
-    t = texts
-    lines = [t("export.title", group=_one_line(group_name)), ""]
+    """The summaries for the meeting minutes, as Markdown: what people wrote (answers, names,
+    and the content's titles too) is escaped, so that a viewer shows it as written."""
+    t, md = texts, escape_markdown
+    lines = [t("export.title", group=md(_one_line(group_name))), ""]
     for summary in summaries:
         week_no = summary.week.isocalendar().week
         lines += [t("export.week", week=week_no, monday=f"{summary.week:%d.%m.%Y}"), ""]
@@ -437,15 +439,17 @@ def export_markdown(summaries: list[WeekSummary], group_name: str, texts: Texts)
             members += " " + t("export.rate", rate=p.rate_percent)
         lines.append(members)
         for result in summary.results:
-            lines += ["", f"### {_plain_title(result)}", t("export.answers", count=result.total)]
+            heading = f"### {md(_plain_title(result))}"
+            lines += ["", heading, t("export.answers", count=result.total)]
             lines.append("")
             if isinstance(result, ScaleResult):
-                low, high = result.labels
+                low, high = (md(_one_line(label)) for label in result.labels)
                 mean = _decimal(result.mean, t.language)
                 lines.append(t("export.scale", low=low, high=high, mean=mean))
                 lines += [f"- {v}: {c}" for v, c in zip(range(1, 6), result.counts, strict=True)]
             elif isinstance(result, ChoiceResult):
-                lines += [f"- {o}: {c}" for o, c in zip(result.options, result.counts, strict=True)]
+                options = (md(_one_line(option)) for option in result.options)
+                lines += [f"- {o}: {c}" for o, c in zip(options, result.counts, strict=True)]
             else:
                 lines += _markdown_texts(result.texts, t)
         lines.append("")
@@ -453,7 +457,7 @@ def export_markdown(summaries: list[WeekSummary], group_name: str, texts: Texts)
 
 
 def _markdown_texts(answers: tuple[str, ...], t: Texts) -> list[str]:
-    kept = [f"- {_one_line(text)}" for text in answers if text]
+    kept = [f"- {escape_markdown(_one_line(text))}" for text in answers if text]
     return kept if len(kept) == len(answers) else [*kept, t("export.texts_deleted")]
 
 

@@ -24,6 +24,7 @@ from dialogues.callbacks import ADMIN_PREFIXES, AdminGroup, AdminHome, AdminOrg
 from dialogues.chats import private_only
 from dialogues.i18n import Texts
 from domain.model import Group, Organisation, OrgKind
+from domain.text import without_control_characters
 from storage.models import GroupRow, OrganisationRow
 from storage.services import admin
 from storage.uow import UnitOfWork
@@ -67,7 +68,7 @@ async def new_org(query: CallbackQuery, state: FSMContext, texts: Texts) -> None
 
 
 async def org_name_typed(message: Message, state: FSMContext, texts: Texts) -> None:
-    name = (message.text or "").strip()
+    name = without_control_characters(message.text or "").strip()
     if not 1 <= len(name) <= ORG_NAME_MAX:
         await message.answer(texts("admin.name_invalid", limit=ORG_NAME_MAX))
         return
@@ -129,7 +130,7 @@ async def group_name_typed(
     catalogue: Catalogue,
     org: Organisation,
 ) -> None:
-    name = (message.text or "").strip()
+    name = without_control_characters(message.text or "").strip()
     if not 1 <= len(name) <= GROUP_NAME_MAX:
         await message.answer(texts("admin.name_invalid", limit=GROUP_NAME_MAX))
         return

@@ -28,6 +28,7 @@ from dialogues.callbacks import AdminCalendar, AdminOrg
 from dialogues.i18n import Texts
 from domain.calendar import local_date
 from domain.model import Organisation
+from domain.text import without_control_characters
 from storage.models import BreakRow
 from storage.services import admin, plans
 from storage.services.admin import AdminError
@@ -83,7 +84,7 @@ async def name_typed(
     texts: Texts,
     org: Organisation,
 ) -> None:
-    name = (message.text or "").strip()
+    name = without_control_characters(message.text or "").strip()
     if not 1 <= len(name) <= BREAK_NAME_MAX:
         await message.answer(texts("admin.name_invalid", limit=BREAK_NAME_MAX))
         return

@@ -11,6 +11,7 @@ from aiogram.types import CallbackQuery, ErrorEvent, Message
 from dialogues.chats import private_only
 from dialogues.i18n import Texts
 from domain.model import Member
+from storage.errors import describe, is_database_error, safe_traceback
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +47,10 @@ async def anything_else(message: Message, member: Member | None, texts: Texts) -
 async def on_error(event: ErrorEvent, **data: Any) -> bool:
     """Tell the person and log without any message text. The update's unit of work was rolled
     back already (the error surfaces outside it), so the update can be handled again."""
-    update = event.update
-    log.error(
-        "update %s failed: %s",
-        update.update_id,
-        type(event.exception).__name__,
-        exc_info=event.exception,
-    )
+    update, error = event.update, event.exception
+    # No exc_info: the handler's formatter would print a database error's message (the row).
+    summary = describe(error) if is_database_error(error) else type(error).__name__
+    log.error("update %s failed: %s\n%s", update.update_id, summary, safe_traceback(error))
     texts: Texts = data.get("texts") or Texts("nb")
     if update.message is not None:
         await update.message.answer(texts("error.generic"))

@@ -17,6 +17,7 @@ from dialogues.chats import private_only
 from dialogues.i18n import Texts
 from dialogues.outgoing import DocumentPart, Part, PhotoPart, TextPart
 from domain.model import Group, Member, Role
+from domain.text import without_control_characters
 from storage.uow import UnitOfWork
 
 NOTE_MAX = 1500
@@ -116,7 +117,7 @@ async def note(
     summaries: SummaryViews,
 ) -> None:
     groups = await _led_or_refused(message, uow, member, texts)
-    text = (command.args or "").strip()
+    text = without_control_characters(command.args or "").strip()
     if not groups:
         return
     if not text:

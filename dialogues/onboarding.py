@@ -15,6 +15,7 @@ from dialogues.i18n import Texts, pick_language
 from dialogues.menus import set_personal_menu
 from domain.invites import InviteProblem
 from domain.model import Member, Role
+from domain.text import without_control_characters
 from storage.services.joining import OtherBot, join
 from storage.uow import UnitOfWork
 
@@ -41,7 +42,7 @@ async def start_with_invite(
         user.id,
         now,
         language=language,
-        display_name=user.full_name,
+        display_name=without_control_characters(user.full_name).strip() or None,
         served_here=lambda org: serving_bot(bots, default_bot_id, org).id == bot.id,
     )
     if isinstance(joined, InviteProblem):

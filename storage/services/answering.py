@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, exists, sele
 from domain.calendar import is_week_closed, local_date
 from domain.masking import mask
 from domain.model import QuestionKind, RolloutStatus
+from domain.text import without_control_characters
 from storage.models import (
     DeliveryRow,
     GroupRow,
@@ -196,7 +197,10 @@ async def answer_step(
     elif kind is QuestionKind.CHOICE and isinstance(value, int) and 0 <= value < options:
         choice = value
     elif kind is QuestionKind.TEXT and isinstance(value, str) and value.strip():
-        result = mask(value.strip()[:TEXT_MAX])
+        written = without_control_characters(value).strip()
+        if not written:
+            return Answered(Outcome.INVALID)
+        result = mask(written[:TEXT_MAX])
         text, masked = result.text, result.masked
     else:
         return Answered(Outcome.INVALID)

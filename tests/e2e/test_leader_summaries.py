@@ -25,6 +25,7 @@ from content.loader import load_packages
 from content.outline import outline
 from dialogues.callbacks import WeekButton
 from dialogues.i18n import Texts
+from domain.markdown import escape_markdown
 from domain.model import Role
 from domain.schedule_text import parse_modules, parse_weekdays
 from domain.telegram_html import visible_text
@@ -370,9 +371,10 @@ async def test_export_files_open_and_hold_only_what_the_summaries_showed(
         markdown = minutes.data.decode("utf-8")
         assert markdown.startswith("# Refleks: Lærerne")
         assert NB("export.week", week=48, monday="23.11.2026") in markdown
-        assert scale_prompt in markdown and monday_prompt not in markdown
+        assert escape_markdown(scale_prompt) in markdown
+        assert escape_markdown(monday_prompt) not in markdown
         assert "Snitt: 2,5" in markdown  # the spreadsheet's mean, as the minutes show it
-        assert "- Mer tid til samtaler (3)" in markdown  # shown texts belong in the minutes
+        assert "- Mer tid til samtaler \\(3\\)" in markdown  # shown texts, escaped for Markdown
         assert " 2 svar" not in markdown
 
 
