@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.config import Settings, load_settings
 from bot.logs import redact
+from domain.invites import default_limits, joins_per_week
 from domain.model import OrgKind, Role
 from storage.services import admin, plans
 from storage.uow import UnitOfWork, UnitOfWorkFactory
@@ -68,8 +69,12 @@ def add_admin_commands(commands: Any) -> None:
     invite.set_defaults(action="make")
     invite.add_argument("path", metavar="ORG/GROUP")
     invite.add_argument("--role", required=True, choices=[r.value for r in Role])
-    invite.add_argument("--max-uses", type=int)
-    invite.add_argument("--expires-days", type=int)
+    uses = invite.add_mutually_exclusive_group()
+    uses.add_argument("--max-uses", type=int, help="default: 60 for staff, 5 for leaders")
+    uses.add_argument("--unlimited-uses", action="store_true")
+    expiry = invite.add_mutually_exclusive_group()
+    expiry.add_argument("--expires-days", type=int, help="default: 14")
+    expiry.add_argument("--no-expiry", action="store_true")
 
     rollout = area.add_parser("rollout", help="module rollouts").add_subparsers(
         dest="action", required=True, parser_class=Parser
@@ -208,13 +213,15 @@ async def group_add(uow: UnitOfWork, args: argparse.Namespace, settings: Setting
 
 
 async def invite_make(uow: UnitOfWork, args: argparse.Namespace, settings: Settings) -> list[str]:
+    role = Role(args.role)
+    default_uses, default_days = default_limits(role)
     made = await admin.make_invite(
         uow,
         args.path,
-        Role(args.role),
+        role,
         _now(),
-        max_uses=args.max_uses,
-        expires_days=args.expires_days,
+        max_uses=None if args.unlimited_uses else _given(args.max_uses, default_uses),
+        expires_days=None if args.no_expiry else _given(args.expires_days, default_days),
     )
     organisation, _ = await admin.group_at(uow, args.path)
     username = bot_username(settings, organisation.bot_id)
@@ -226,6 +233,10 @@ async def invite_make(uow: UnitOfWork, args: argparse.Namespace, settings: Setti
         f"invite for {args.path} as {made.role}: {uses}, {expiry}",
         f"https://t.me/{username}?start={made.code}",
     ]
+
+
+def _given(value: int | None, default: int) -> int:
+    return default if value is None else value
 
 
 def bot_username(settings: Settings, bot_id: int | None = None) -> str:
@@ -349,6 +360,8 @@ async def status_show(uow: UnitOfWork, args: argparse.Namespace, settings: Setti
             lines.append(
                 f"  {found.slug}/{group.slug}: {group.name}: {staff} staff, {leaders} leaders"
             )
+            joined = joins_per_week(await uow.members.join_dates(group.id), _now().date())
+            lines.append(f"    joined per week, last {len(joined)}: " + " ".join(map(str, joined)))
             for r in await uow.rollouts.of_group(group.id):
                 lines.append(f"    #{r.id} " + await describe_rollout(uow, r.id))
         for b in found.breaks:

@@ -23,7 +23,7 @@ from storage.services import admin
 from storage.uow import UnitOfWork
 
 ROLES = {"s": Role.STAFF, "l": Role.LEADER}
-EXPIRY_DAYS = (7, 30, 90)
+EXPIRY_DAYS = (14, 7, 30, 90)  # 14 first: the CLI's default (domain.invites)
 USES = (1, 10, 50)
 MAX_USES = 10_000
 LISTED_INVITES = 15

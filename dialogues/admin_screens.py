@@ -3,7 +3,7 @@ the database as it is now, so going back always shows the current state."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 from html import escape
 
@@ -15,6 +15,7 @@ from dialogues.admin_views import Screen, button, keyboard, moment_label, weekda
 from dialogues.callbacks import AdminGroup, AdminHome, AdminOrg, AdminRollout
 from dialogues.i18n import Texts
 from domain.calendar import local_datetime
+from domain.invites import joins_per_week
 from domain.model import Group, Organisation, OrgKind, Role, Rollout, RolloutStatus
 from domain.plan import RolloutPlan
 from storage.repositories.deliveries import Kind
@@ -108,6 +109,7 @@ async def group_screen(
             names=names,
         ),
         deliveries_line(texts, counts),
+        joins_line(texts, await uow.members.join_dates(group.id), now.date()),
     ]
     rows = [
         [
@@ -130,6 +132,12 @@ async def group_screen(
         rows.append([button(label, AdminRollout(do="show", org=org.id, rollout=rollout.id).pack())])
     rows.append([button(texts("admin.back"), AdminOrg(do="show", org=org.id).pack())])
     return Screen("\n".join(lines), keyboard(*rows))
+
+
+def joins_line(texts: Texts, joined: list[date], today: date) -> str:
+    """How many joined each of the last weeks (sock puppets show as a burst)."""
+    weekly = joins_per_week(joined, today)
+    return texts("admin.joins_per_week", weeks=len(weekly), counts=" · ".join(map(str, weekly)))
 
 
 def deliveries_line(texts: Texts, counts: dict[str, int]) -> str:

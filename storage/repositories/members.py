@@ -111,6 +111,11 @@ class MemberRepository:
         )
         return int(await self.session.scalar(query) or 0)
 
+    async def join_dates(self, group_id: int) -> list[date]:
+        """The day each current member of the group joined (for counts per week: never who)."""
+        query = select(MembershipRow.joined_on).where(MembershipRow.group_id == group_id)
+        return list(await self.session.scalars(query))
+
     async def _row(self, telegram_id: int) -> MemberRow | None:
         query = select(MemberRow).where(MemberRow.telegram_id == telegram_id)
         row: MemberRow | None = await self.session.scalar(query)
