@@ -37,6 +37,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.metrics import Metrics
+from bot.outgoing_limit import already_paced
 from bot.ratelimit import Limiter
 from dialogues.outgoing import DocumentPart, Part, PhotoPart, TextPart
 from domain.model import Organisation, Rollout
@@ -309,7 +310,8 @@ class Deliverer:
         while True:
             await outbox.limiter.wait(chat_id)
             try:
-                return await self._send(outbox.bot, chat_id, part)
+                with already_paced():  # the session's OutgoingLimit need not wait again
+                    return await self._send(outbox.bot, chat_id, part)
             except TelegramRetryAfter as error:
                 self.metrics.rate_limited.labels(outbox.bot.id).inc()
                 retry_afters += 1
