@@ -153,22 +153,20 @@ async def build_app(
 
     summaries = Summaries(catalogue, settings.anonymity_threshold, partial(outline, catalogue))
     dispatcher.workflow_data["summaries"] = summaries
-    # One limiter per bot (Telegram's limits are per token), shared by the deliveries and by
-    # every reply a handler sends (bot.outgoing_limit): one path to Telegram's limits.
-    limiters = {b.id: make_limiter(settings, storage, b.id) for b in (bot, *others)}
-    for each in (bot, *others):
-        each.session.middleware(OutgoingLimit(limiters[each.id]))
     deliverer = Deliverer(
         bot,
         uow_factory,
         Renderer(catalogue, summaries),
-        limiters[bot.id],
+        make_limiter(settings, storage, bot.id),
         metrics,
         lease=timedelta(seconds=settings.lease_seconds),
     )
     deliverer.paid_broadcast = settings.paid_broadcast
-    for other in others:
-        deliverer.add_bot(other, limiters[other.id])
+    for other in others:  # each bot sends under a limit of its own (Telegram's is per token)
+        deliverer.add_bot(other, make_limiter(settings, storage, other.id))
+    # Every reply a handler sends waits on its bot's limiter too: one path to Telegram's limits.
+    for each in (bot, *others):
+        each.session.middleware(OutgoingLimit(partial(deliverer.limiter_for, each.id)))
     return App(
         settings,
         engine,

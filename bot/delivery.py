@@ -126,6 +126,11 @@ class Deliverer:
         self._uploading: dict[tuple[int, str], asyncio.Future[None]] = {}
         self._marks = _SentMarks(self._record_sent)
 
+    def limiter_for(self, bot_id: int) -> Limiter:
+        """The limiter a bot's sends wait on (handlers' replies too: bot.outgoing_limit)."""
+        outbox = self.other_bots.get(bot_id)
+        return outbox.limiter if outbox is not None else self.limiter
+
     def add_bot(self, bot: Bot, limiter: Limiter) -> None:
         self.other_bots[bot.id] = Outbox(bot, limiter)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
@@ -50,8 +50,11 @@ def already_paced() -> Iterator[None]:
 
 
 class OutgoingLimit(BaseRequestMiddleware):
-    def __init__(self, limiter: Limiter) -> None:
-        self.limiter = limiter
+    """`limiter_of()` gives the bot's limiter when a send is made: the Deliverer's own, so the
+    two can never drift apart."""
+
+    def __init__(self, limiter_of: Callable[[], Limiter]) -> None:
+        self.limiter_of = limiter_of
 
     async def __call__(
         self,
@@ -63,13 +66,14 @@ class OutgoingLimit(BaseRequestMiddleware):
         counted = type(method) in NEW_MESSAGES  # (a type test keeps the method's own type)
         if not counted or not isinstance(chat_id, int) or _paced.get():
             return await make_request(bot, method)
+        limiter = self.limiter_of()
         for attempt in range(1, RETRY_AFTER_TRIES + 1):
-            await self.limiter.wait(chat_id)
+            await limiter.wait(chat_id)
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as error:
                 if attempt == RETRY_AFTER_TRIES:
                     raise
                 log.warning("429 on a reply: every send waits %s s", error.retry_after)
-                self.limiter.pause_all(error.retry_after)
+                limiter.pause_all(error.retry_after)
         raise AssertionError("unreachable")
