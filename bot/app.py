@@ -22,10 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
 from bot.delivery import Deliverer
+from bot.inbound_limit import InboundLimit, MemoryCounter, RedisCounter
 from bot.locks import TickLock, migrating, tick_lock
 from bot.logs import quiet_payload_loggers
 from bot.metrics import Metrics
 from bot.middlewares import UnitOfWorkMiddleware
+from bot.outgoing_limit import OutgoingLimit
+from bot.polling import poll
 from bot.ratelimit import Limiter, RateLimiter, RedisRateLimiter
 from bot.rendering import Renderer
 from content.loader import Catalogue, load_packages
@@ -70,6 +73,7 @@ class App:
     # own send limit. Updates are answered by the bot they came to.
     bots: dict[int, Bot] = field(default_factory=dict)
     night_sealed_on: date | None = None  # the local day the open weeks' answers were sealed
+    polling_stop: asyncio.Event = field(default_factory=asyncio.Event)  # set: polling ends
 
     def __post_init__(self) -> None:
         self.bots = {self.bot.id: self.bot, **self.bots}
@@ -131,6 +135,7 @@ async def build_app(
     others = [make_bot(settings, more) for more in settings.more_bot_tokens]
     storage, isolation = fsm_backends(settings)
     dispatcher = Dispatcher(storage=storage, events_isolation=isolation)
+    dispatcher.update.outer_middleware(inbound_limit(settings, storage, metrics))
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(uow_factory, clock, metrics))
     dispatcher.include_routers(*routers.all_routers())
     dispatcher.workflow_data.update(
@@ -160,6 +165,9 @@ async def build_app(
     deliverer.paid_broadcast = settings.paid_broadcast
     for other in others:  # each bot sends under a limit of its own (Telegram's is per token)
         deliverer.add_bot(other, make_limiter(settings, storage, other.id))
+    # Every reply a handler sends waits on its bot's limiter too: one path to Telegram's limits.
+    for each in (bot, *others):
+        each.session.middleware(OutgoingLimit(partial(deliverer.limiter_for, each.id)))
     return App(
         settings,
         engine,
@@ -175,22 +183,24 @@ async def build_app(
     )
 
 
+def inbound_limit(settings: Settings, storage: BaseStorage, metrics: Metrics) -> InboundLimit:
+    """Counted in Redis with REDIS_URL (all instances see one chat's flood), else in memory."""
+    redis = getattr(storage, "redis", None)
+    window = settings.inbound_window_seconds
+    counter = RedisCounter(redis, window) if redis is not None else MemoryCounter()
+    return InboundLimit(settings.inbound_limit, window, counter, metrics)
+
+
 def poll_in_background(app: App) -> asyncio.Task[None]:
     """Long polling as a task (the demo and the tests): one batch handled before the next
     getUpdates confirms it, as in production."""
+    app.polling_stop.clear()
     return asyncio.create_task(
-        app.dispatcher.start_polling(
-            *app.bots.values(),
-            handle_as_tasks=False,
-            polling_timeout=1,
-            handle_signals=False,
-            close_bot_session=False,
-        )
+        poll(app.dispatcher, list(app.bots.values()), app.polling_stop, polling_timeout=1)
     )
 
 
 async def stop_polling(app: App, task: asyncio.Task[None]) -> None:
-    with contextlib.suppress(RuntimeError):  # it may have stopped already
-        await app.dispatcher.stop_polling()
+    app.polling_stop.set()
     with contextlib.suppress(asyncio.CancelledError, RuntimeError, TimeoutError):
         await asyncio.wait_for(task, 5)

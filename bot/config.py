@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     paid_broadcast: bool = False
     chat_messages_per_second: float = Field(default=1.0, gt=0, le=30)
     lease_seconds: int = Field(default=120, ge=10)
+    # A chat may send this many updates per window; beyond it they are dropped, with one
+    # "slow down" (bot.inbound_limit). 0 switches the limit off.
+    inbound_limit: int = Field(default=5, ge=0)
+    inbound_window_seconds: float = Field(default=10.0, gt=0, le=3600)
     webhook_url: str | None = None
     webhook_secret: str | None = None
     webhook_host: str = "0.0.0.0"

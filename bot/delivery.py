@@ -37,6 +37,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.metrics import Metrics
+from bot.outgoing_limit import already_paced
 from bot.ratelimit import Limiter
 from dialogues.outgoing import DocumentPart, Part, PhotoPart, TextPart
 from domain.model import Organisation, Rollout
@@ -124,6 +125,11 @@ class Deliverer:
         self._file_ids: OrderedDict[tuple[int, str], str] = OrderedDict()
         self._uploading: dict[tuple[int, str], asyncio.Future[None]] = {}
         self._marks = _SentMarks(self._record_sent)
+
+    def limiter_for(self, bot_id: int) -> Limiter:
+        """The limiter a bot's sends wait on (handlers' replies too: bot.outgoing_limit)."""
+        outbox = self.other_bots.get(bot_id)
+        return outbox.limiter if outbox is not None else self.limiter
 
     def add_bot(self, bot: Bot, limiter: Limiter) -> None:
         self.other_bots[bot.id] = Outbox(bot, limiter)
@@ -309,7 +315,8 @@ class Deliverer:
         while True:
             await outbox.limiter.wait(chat_id)
             try:
-                return await self._send(outbox.bot, chat_id, part)
+                with already_paced():  # the session's OutgoingLimit need not wait again
+                    return await self._send(outbox.bot, chat_id, part)
             except TelegramRetryAfter as error:
                 self.metrics.rate_limited.labels(outbox.bot.id).inc()
                 retry_afters += 1

@@ -40,6 +40,9 @@ class Metrics:
         self.blocked = per_bot("refleks_blocked", "403 answers: a member blocked the bot")
         self.retries = per_bot("refleks_retries", "deliveries put back to try again later")
         self.answers_stored = per_bot("refleks_answers_stored", "anonymous answers stored")
+        self.updates_dropped = per_bot(
+            "refleks_updates_dropped", "updates dropped by the per-chat inbound limit (floods)"
+        )
         self.delivery_lag = Histogram(
             "refleks_delivery_lag_seconds",
             "how long after its due time a delivery went out",

@@ -1,7 +1,8 @@
 """Telegram's sending limits, kept by us: aiogram retries nothing by itself.
 
 A global next-slot schedule (default 25 messages a second: under Telegram's ~30 for bulk sends)
-and a minimum spacing per chat (default one a second). A 429 pauses every send for its
+and a minimum spacing per chat (default one a second; in a group, three seconds: Telegram allows
+20 messages a minute there). A 429 pauses every send for its
 retry_after. `RateLimiter` keeps the schedule in this process; `RedisRateLimiter` keeps it in
 Redis, so several instances share one limit (the bot token's, not each instance's).
 """
@@ -15,6 +16,16 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
+GROUP_CHAT_INTERVAL = 3.0  # seconds between messages to one group: Telegram's 20 a minute
+# Two sends a chat interval apart here can arrive a hair closer together at Telegram (the
+# second one's request may be quicker): a small margin keeps them from counting as too close.
+CHAT_MARGIN = 0.05
+
+
+def chat_interval(chat_id: int, private_interval: float) -> float:
+    """The spacing for a chat: group and channel ids are negative."""
+    spacing = max(private_interval, GROUP_CHAT_INTERVAL) if chat_id < 0 else private_interval
+    return spacing + CHAT_MARGIN
 
 
 class Limiter(Protocol):
@@ -50,7 +61,7 @@ class RateLimiter:
             now = self.clock()
             slot = max(now, self._next_slot, self._paused_until, self._chat_next.get(chat_id, 0.0))
             self._next_slot = slot + self.interval
-            self._chat_next[chat_id] = slot + self.chat_interval
+            self._chat_next[chat_id] = slot + chat_interval(chat_id, self.chat_interval)
             if len(self._chat_next) > 10_000:
                 self._forget_old(now)
         delay = slot - self.clock()
@@ -121,12 +132,15 @@ class RedisRateLimiter:
         pause, self._pause_us = self._pause_us, 0
         try:
             slot, now = await self._script(
-                keys=keys, args=[self.interval_us, self.chat_interval_us, pause]
+                keys=keys, args=[self.interval_us, self._chat_interval_us(chat_id), pause]
             )
         except BaseException:
             self._pause_us = max(self._pause_us, pause)  # not shared yet: keep it for next time
             raise
         return int(slot) / MICRO, int(now) / MICRO
+
+    def _chat_interval_us(self, chat_id: int) -> int:
+        return round(chat_interval(chat_id, self.chat_interval_us / MICRO) * MICRO)
 
     async def wait(self, chat_id: int) -> None:
         from redis.exceptions import RedisError

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +17,7 @@ from bot.clock import tick
 from bot.config import Settings
 from bot.logs import setup_logging
 from bot.metrics import serve_metrics
+from bot.polling import poll
 from dialogues.bots import serving_bot
 from dialogues.i18n import Texts
 from dialogues.menus import STAFF_COMMANDS, set_personal_menu, staff_menu
@@ -63,9 +66,9 @@ async def tick_once(settings: Settings, at: datetime) -> int:
 
 
 async def run_polling(settings: Settings) -> int:
-    """Long polling plus the minute clock. Updates are handled one batch at a time before
-    the next getUpdates confirms them, so a crash loses no answer (redeliveries are skipped
-    by update id)."""
+    """Long polling plus the minute clock. Updates are handled one batch at a time, chats side
+    by side (bot.polling), before the next getUpdates confirms them, so a crash loses no answer
+    (redeliveries are skipped by update id). SIGINT and SIGTERM finish the batch in hand."""
     setup_logging(settings.log_level, settings.secrets)
     app = await build_app(settings)
     for bot in app.bots.values():
@@ -78,12 +81,11 @@ async def run_polling(settings: Settings) -> int:
             app.metrics, settings.metrics_host, settings.metrics_port
         )
     try:
-        await app.dispatcher.start_polling(  # every bot, each polled on its own
-            *app.bots.values(),
-            handle_as_tasks=False,
-            allowed_updates=["message", "callback_query"],
-            close_bot_session=False,
-        )
+        loop = asyncio.get_running_loop()
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):  # not on every platform
+                loop.add_signal_handler(signal_number, app.polling_stop.set)
+        await poll(app.dispatcher, list(app.bots.values()), app.polling_stop)
     finally:
         scheduler.shutdown(wait=False)
         if metrics_server is not None:

@@ -110,7 +110,12 @@ async def running_refleks(
         telegram_api_url=api.base_url,
         database_url=database_url,
         anonymity_threshold=threshold,
-        **{"messages_per_second": 1000, "chat_messages_per_second": 30, **settings},
+        **{
+            "messages_per_second": 1000,
+            "chat_messages_per_second": 30,
+            "inbound_limit": 0,
+            **settings,
+        },
     )
     app = await build_app(config, clock=clock)
     refleks = Refleks(api, app, clock)
