@@ -46,15 +46,24 @@ def at_oslo(day: date, hour: int, minute: int = 0) -> datetime:
 
 
 async def run_demo(
-    settings: Settings, *, days: int = 5, staff: int = 6, quiet: bool = False
+    settings: Settings,
+    *,
+    days: int = 5,
+    staff: int = 6,
+    quiet: bool = False,
+    api: LocalBotAPI | None = None,
 ) -> int:
+    """The demo week; against `api` when given (a test reads its calls), else a server of its
+    own."""
     staff = max(3, min(staff, len(NAMES)))
     days = max(1, min(days, 5))
     rng = random.Random(2026)
     monday = next_monday(datetime.now(OSLO).date())
     folder = Path(tempfile.mkdtemp(prefix="refleks-demo-"))
-    api = LocalBotAPI()
-    await api.start()
+    own_api = api is None
+    if api is None:
+        api = LocalBotAPI()
+        await api.start()
     clock = ManualClock(at_oslo(monday, 7))
     demo_settings = Settings(
         _env_file=None,
@@ -107,7 +116,8 @@ async def run_demo(
     finally:
         await stop_polling(app, polling)
         await app.close()
-        await api.stop()
+        if own_api:
+            await api.stop()
 
 
 async def seed_school(
