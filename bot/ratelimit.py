@@ -18,14 +18,14 @@ from typing import Any, Protocol
 log = logging.getLogger(__name__)
 GROUP_CHAT_INTERVAL = 3.0  # seconds between messages to one group: Telegram's 20 a minute
 # Two sends a chat interval apart here can arrive a hair closer together at Telegram (the
-# second one's request may be quicker): a small margin keeps them from counting as too close.
-CHAT_MARGIN = 0.05
+# second one's request may be quicker): a margin of 5 % keeps them from counting as too close.
+CHAT_MARGIN = 1.05
 
 
 def chat_interval(chat_id: int, private_interval: float) -> float:
     """The spacing for a chat: group and channel ids are negative."""
     spacing = max(private_interval, GROUP_CHAT_INTERVAL) if chat_id < 0 else private_interval
-    return spacing + CHAT_MARGIN
+    return spacing * CHAT_MARGIN
 
 
 class Limiter(Protocol):

@@ -14,8 +14,8 @@ async def test_a_chat_is_counted_per_window_and_starts_again_in_the_next() -> No
 
 
 def test_a_group_is_spaced_for_twenty_messages_a_minute() -> None:
-    assert chat_interval(-100123, 1.0) == GROUP_CHAT_INTERVAL + CHAT_MARGIN
-    assert chat_interval(4242, 1.0) == 1.0 + CHAT_MARGIN
+    assert chat_interval(-100123, 1.0) == GROUP_CHAT_INTERVAL * CHAT_MARGIN
+    assert chat_interval(4242, 1.0) == 1.0 * CHAT_MARGIN
     assert 60 / chat_interval(-100123, 1.0) <= 20
 
 
@@ -29,4 +29,4 @@ async def test_the_limiter_spaces_sends_to_one_group_by_three_seconds() -> None:
     limiter = RateLimiter(30, 1.0, clock=lambda: now[0], sleep=sleep)
     for _ in range(3):
         await limiter.wait(-100123)
-    assert slept == [GROUP_CHAT_INTERVAL + CHAT_MARGIN, 2 * (GROUP_CHAT_INTERVAL + CHAT_MARGIN)]
+    assert slept == [GROUP_CHAT_INTERVAL * CHAT_MARGIN, 2 * (GROUP_CHAT_INTERVAL * CHAT_MARGIN)]
