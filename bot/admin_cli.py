@@ -406,9 +406,13 @@ async def member_list(uow: UnitOfWork, args: argparse.Namespace, settings: Setti
 
 async def member_remove(uow: UnitOfWork, args: argparse.Namespace, settings: Settings) -> list[str]:
     _, group = await admin.group_at(uow, args.path)
-    if not await membership.remove(uow, group.id, args.telegram_id):
+    left = await membership.remove(uow, group.id, args.telegram_id)
+    if left is None:
         return [f"{args.telegram_id} is not a member of {args.path}"]
-    return [f"removed {args.telegram_id} from {args.path}: nothing more is sent to them from it"]
+    lines = [f"removed {args.telegram_id} from {args.path}: nothing more is sent to them from it"]
+    if left.unlinked_chat:
+        lines.append(f"{args.path}'s group chat link is undone: a leader can /linkchat again")
+    return lines
 
 
 async def member_role(uow: UnitOfWork, args: argparse.Namespace, settings: Settings) -> list[str]:

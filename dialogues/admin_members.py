@@ -110,12 +110,15 @@ async def remove(
     group: Group,
 ) -> None:
     telegram_id = await _member_named(uow, group, callback_data.value)
-    if telegram_id is None or not await membership.remove(uow, group.id, telegram_id):
+    left = None if telegram_id is None else await membership.remove(uow, group.id, telegram_id)
+    if telegram_id is None or left is None:
         await show(query, await members_screen(uow, texts, org, group), texts("admin.member_gone"))
         return
     await uow.commit()
     await _refresh_menu(uow, serving_bot(bots, default_bot_id, org), telegram_id, admin_ids)
     toast = texts("admin.member_removed", id=telegram_id)
+    if left.unlinked_chat:
+        toast += " " + texts("admin.member_chat_unlinked")
     await show(query, await members_screen(uow, texts, org, group), toast)
 
 

@@ -54,21 +54,27 @@ async def members_of(uow: UnitOfWork, group_id: int) -> list[GroupMember]:
     ]
 
 
-async def remove(uow: UnitOfWork, group_id: int, telegram_id: int) -> bool:
-    """Takes the person out of the group in every role; False when they were not in it."""
+@dataclass(frozen=True)
+class Left:
+    unlinked_chat: bool  # they led the group, and its group chat link was undone
+
+
+async def remove(uow: UnitOfWork, group_id: int, telegram_id: int) -> Left | None:
+    """Takes the person out of the group in every role; None when they were not in it."""
     member = await uow.members.find(telegram_id)
     if member is None:
-        return False
+        return None
     return await leave(uow, member, group_id)
 
 
-async def leave(uow: UnitOfWork, member: Member, group_id: int) -> bool:
-    """The member is out of the group; False when they were not in it. The caller commits."""
-    if not await uow.members.leave(member.id, group_id):
-        return False
+async def leave(uow: UnitOfWork, member: Member, group_id: int) -> Left | None:
+    """The member is out of the group; None when they were not in it. The caller commits."""
+    roles = [r for r, _ in await _roles_in(uow, group_id, member)]
+    if not roles or not await uow.members.leave(member.id, group_id):
+        return None
     await uow.deliveries.drop_pending(member.id, group_id)
     await _forget_name_unless_leading(uow, member)
-    return True
+    return Left(Role.LEADER in roles and await _unlink_chat(uow, group_id))
 
 
 async def set_role(uow: UnitOfWork, group_id: int, telegram_id: int, role: Role) -> Change | None:
@@ -88,11 +94,23 @@ async def set_role(uow: UnitOfWork, group_id: int, telegram_id: int, role: Role)
     for other in others:
         await uow.deliveries.drop_pending(member.id, group_id, FOR_ROLE[other])
     await _forget_name_unless_leading(uow, member)
+    if Role.LEADER in others:
+        await _unlink_chat(uow, group_id)
     return Change.UPDATED
 
 
 async def _roles_in(uow: UnitOfWork, group_id: int, member: Member) -> list[tuple[Role, date]]:
     return [(r, day) for m, r, day in await uow.members.in_group(group_id) if m.id == member.id]
+
+
+async def _unlink_chat(uow: UnitOfWork, group_id: int) -> bool:
+    """Someone stopped leading the group: its group chat link (/linkchat) is undone, since
+    nothing says which leader linked it and the chat may be theirs (a removed intruder's own
+    chat would go on getting the summaries). A leader links the staff's chat again."""
+    if (await uow.groups.get(group_id)).linked_chat_id is None:
+        return False
+    await uow.groups.link_chat(group_id, None)
+    return True
 
 
 async def _forget_name_unless_leading(uow: UnitOfWork, member: Member) -> None:

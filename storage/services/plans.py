@@ -609,7 +609,7 @@ async def _apply_group(
             f"{rollout.start} {format_weekdays(rollout.weekdays)} at {rollout.at:%H:%M}",
         )
     for telegram_id in planned.remove:
-        removed = await membership.remove(uow, group.id, telegram_id)
+        removed = await membership.remove(uow, group.id, telegram_id) is not None
         gone = "removed" if removed else "not a member"
         result.add(
             Change.UPDATED if removed else Change.UNCHANGED,
