@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
 from bot.local_api import SentMessage
 from dialogues.i18n import Texts
@@ -269,3 +270,22 @@ async def test_a_member_who_blocked_the_bot_is_reachable_again_after_start(
         assert (await refleks.say(ANNE, "/start")).text == NB("start.member")
         await refleks.tick(oslo(MONDAY + timedelta(days=2), 8))
         assert len(steps_to(refleks, ANNE)) == 1  # Wednesday's, with the two missed to catch up
+
+
+async def test_a_plan_file_takes_people_out_of_a_group(database_url: str, tmp_path: Path) -> None:
+    async with running_refleks(database_url, oslo(MONDAY, 7)) as refleks:
+        refleks.invites = await seed_school(refleks.app, start=MONDAY)
+        for user in (ANNE, BJORN):
+            await refleks.join(user)
+        plan = tmp_path / "plan.yaml"
+        group = "  - slug: nordby\n    groups:\n      - slug: laerere\n        name: Lærerne\n"
+        plan.write_text(f"organisations:\n{group}        remove: [{ANNE}, 4242]\n")
+        done = await asyncio.to_thread(cli, database_url, "admin", "plan", "apply", str(plan))
+        assert done.returncode == 0, done.stderr
+        assert f"updated member {ANNE} of {GROUP}: removed" in done.stdout
+        assert f"unchanged member 4242 of {GROUP}: not a member" in done.stdout
+        plan.write_text(f"organisations:\n{group}        remove: [ola]\n")
+        wrong = await asyncio.to_thread(cli, database_url, "admin", "plan", "apply", str(plan))
+        assert wrong.returncode == 2 and f"{plan}:6:" in wrong.stderr
+        await refleks.tick(oslo(MONDAY, 8))
+        assert steps_to(refleks, ANNE) == [] and len(steps_to(refleks, BJORN)) == 1
