@@ -69,6 +69,7 @@ async def test_a_forwarded_leader_link_is_closed_from_the_shell_and_from_the_adm
             i: (await replies(refleks, i, "/summary"))[-1] for i in (INTRUDER, OTHER_INTRUDER)
         }
         assert all(picker.buttons for picker in pickers.values())  # a button for last week
+        picker_id = pickers[INTRUDER].message_id
 
         listed = await shell(database_url, "list", GROUP)
         assert listed.returncode == 0, listed.stderr
@@ -100,6 +101,12 @@ async def test_a_forwarded_leader_link_is_closed_from_the_shell_and_from_the_adm
         toast = await boss.tap(NB("admin.member_remove_yes"))
         assert toast == NB("admin.member_removed", id=OTHER_INTRUDER)
         assert str(OTHER_INTRUDER) not in boss.screen
+
+        # a remove button crafted by someone who is no admin of the school does nothing
+        crafted = next(p for p in boss.seen_payloads() if p.startswith("ag:mrm:"))
+        crafted = crafted.rsplit(":", 1)[0] + f":{LEADER}"
+        assert await refleks.callback(INTRUDER, picker_id, crafted) == NB("admin.not_allowed")
+        assert f"{LEADER} leader" in (await shell(database_url, "list", GROUP)).stdout
 
         for intruder in (INTRUDER, OTHER_INTRUDER):
             for command in ("/summary", "/summary last", "/export", "/note Hei alle sammen"):
