@@ -18,7 +18,7 @@ from bot.config import Settings, load_settings
 from bot.logs import redact
 from domain.invites import default_limits, joins_per_week
 from domain.model import OrgKind, Role
-from storage.services import admin, plans
+from storage.services import admin, membership, plans
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 Action = Callable[[UnitOfWork, argparse.Namespace, Settings], Awaitable[list[str]]]
@@ -95,6 +95,7 @@ def add_admin_commands(commands: Any) -> None:
         action.add_argument("rollout_id", type=int)
 
     add_break_and_plan_commands(area, parse_date)
+    add_member_commands(area)
 
     status = area.add_parser("status", help="organisations, groups, members and rollouts")
     status.set_defaults(action="show")
@@ -124,6 +125,23 @@ def add_break_and_plan_commands(area: Any, parse_date: Callable[[str], Any]) -> 
     plan_apply.add_argument(
         "--dry-run", action="store_true", help="show what would change and save nothing"
     )
+
+
+def add_member_commands(area: Any) -> None:
+    from bot.cli import Parser
+
+    member = area.add_parser("member", help="a group's members: list, remove, change role")
+    actions = member.add_subparsers(dest="action", required=True, parser_class=Parser)
+    actions.add_parser(
+        "list", help="Telegram id, role and join date of each (leaders with name)"
+    ).add_argument("path", metavar="ORG/GROUP")
+    remove = actions.add_parser("remove", help="take someone out of the group, at once")
+    remove.add_argument("path", metavar="ORG/GROUP")
+    remove.add_argument("telegram_id", type=int)
+    role = actions.add_parser("role", help="make a member the group's leader, or staff")
+    role.add_argument("path", metavar="ORG/GROUP")
+    role.add_argument("telegram_id", type=int)
+    role.add_argument("role", choices=[r.value for r in Role])
 
 
 DEFAULT_BOT = "default"
@@ -388,6 +406,36 @@ async def break_list(uow: UnitOfWork, args: argparse.Namespace, settings: Settin
     return [plans.describe_break(found.slug, b) for b in found.breaks]
 
 
+async def member_list(uow: UnitOfWork, args: argparse.Namespace, settings: Settings) -> list[str]:
+    _, group = await admin.group_at(uow, args.path)
+    found = await membership.members_of(uow, group.id)
+    if not found:
+        return [f"no members in {args.path}"]
+    return [
+        f"{m.telegram_id} {m.role} joined {m.joined_on}" + (f" {m.name}" if m.name else "")
+        for m in found
+    ]
+
+
+async def member_remove(uow: UnitOfWork, args: argparse.Namespace, settings: Settings) -> list[str]:
+    _, group = await admin.group_at(uow, args.path)
+    left = await membership.remove(uow, group.id, args.telegram_id)
+    if left is None:
+        return [f"{args.telegram_id} is not a member of {args.path}"]
+    lines = [f"removed {args.telegram_id} from {args.path}: nothing more is sent to them from it"]
+    if left.unlinked_chat:
+        lines.append(f"{args.path}'s group chat link is undone: a leader can /linkchat again")
+    return lines
+
+
+async def member_role(uow: UnitOfWork, args: argparse.Namespace, settings: Settings) -> list[str]:
+    _, group = await admin.group_at(uow, args.path)
+    change = await membership.set_role(uow, group.id, args.telegram_id, Role(args.role))
+    if change is None:
+        raise admin.AdminError(f"{args.telegram_id} is not a member of {args.path}")
+    return [f"{change} {args.telegram_id} in {args.path}: {args.role}"]
+
+
 DRY_RUN = "dry run: "
 
 
@@ -428,6 +476,9 @@ ACTIONS: dict[tuple[str, str], Action] = {
     ("break", "remove"): break_remove,
     ("break", "list"): break_list,
     ("plan", "apply"): plan_apply,
+    ("member", "list"): member_list,
+    ("member", "remove"): member_remove,
+    ("member", "role"): member_role,
 }
 
 _ = timedelta  # kept for callers computing expiries

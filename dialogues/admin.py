@@ -15,7 +15,14 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from content.loader import Catalogue
-from dialogues import admin_appoint, admin_breaks, admin_invites, admin_rollouts, admin_wizard
+from dialogues import (
+    admin_appoint,
+    admin_breaks,
+    admin_invites,
+    admin_members,
+    admin_rollouts,
+    admin_wizard,
+)
 from dialogues.admin_access import AdminGuard, typed_for
 from dialogues.admin_screens import group_screen, home_screen, org_screen
 from dialogues.admin_states import TYPED, TYPING, AdminInput
@@ -176,6 +183,7 @@ def make_router() -> Router:
     router.callback_query.register(group_menu, AdminGroup.filter(F.do == "show"))
     admin_invites.register(router)
     admin_appoint.register(router)
+    admin_members.register(router)
     admin_breaks.register(router)
     admin_wizard.register(router)
     admin_rollouts.register(router)

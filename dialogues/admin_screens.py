@@ -116,7 +116,10 @@ async def group_screen(
             button(texts("admin.invite_staff"), _group(org, group, "inv", "s")),
             button(texts("admin.invite_leader"), _group(org, group, "inv", "l")),
         ],
-        [button(texts("admin.invites_button"), _group(org, group, "invites"))],
+        [
+            button(texts("admin.invites_button"), _group(org, group, "invites")),
+            button(texts("admin.members_button"), _group(org, group, "members")),
+        ],
         [button(texts("admin.schedule_button"), _group(org, group, "plan"))],
     ]
     rollouts = await uow.rollouts.of_group(group.id)

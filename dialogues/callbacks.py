@@ -71,3 +71,8 @@ class AdminCalendar(CallbackData, prefix="ac"):
 
 
 ADMIN_PREFIXES = ("ah", "ao", "ag", "ar", "aw", "ac")
+
+
+class LeaveButton(CallbackData, prefix="leave"):
+    do: str  # "ask": confirm leaving `group`; "yes": leave it; "no": stay
+    group: int = 0

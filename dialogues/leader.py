@@ -42,6 +42,8 @@ class SummaryViews(Protocol):
 
 
 async def led_groups(uow: UnitOfWork, member: Member | None) -> list[Group]:
+    """The groups the member leads now, read afresh on every command and button: someone an
+    admin removed or demoted a minute ago leads nothing, whatever they were shown before."""
     if member is None:
         return []
     ids = [m.group_id for m in await uow.members.memberships(member.id) if m.role is Role.LEADER]

@@ -24,6 +24,7 @@ STAFF_COMMANDS = (
     "language",
     "privacy",
     "mydata",
+    "leave",
     "forget",
     "help",
 )

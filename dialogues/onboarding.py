@@ -72,8 +72,14 @@ async def start_with_invite(
         await set_personal_menu(bot, user.id, texts.language, leader=True, admin=admin)
 
 
-async def start_without_invite(message: Message, member: Member | None, texts: Texts) -> None:
-    await message.answer(texts("start.member" if member else "start.no_invite"))
+async def start_without_invite(
+    message: Message, uow: UnitOfWork, member: Member | None, texts: Texts
+) -> None:
+    if member is not None and member.unreachable:
+        # they blocked the bot and are back (unblocking sends /start): write to them again
+        await uow.members.mark_unreachable(member.telegram_id, False)
+    member_now = member is not None and bool(await uow.members.memberships(member.id))
+    await message.answer(texts("start.member" if member_now else "start.no_invite"))
 
 
 def make_router() -> Router:

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from dialogues import admin, daily_step, fallback, group_chat, leader, onboarding, staff
+from dialogues import (
+    admin,
+    daily_step,
+    fallback,
+    group_chat,
+    leader,
+    leaving,
+    onboarding,
+    staff,
+)
 
 
 def all_routers() -> list[Router]:
@@ -15,6 +24,7 @@ def all_routers() -> list[Router]:
         onboarding.make_router(),
         admin.make_router(),  # before daily_step: an admin's typed answers are not step answers
         staff.make_router(),
+        leaving.make_router(),
         leader.make_router(),
         daily_step.make_router(),
         fallback.make_router(),

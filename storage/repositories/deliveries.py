@@ -18,6 +18,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     cast,
+    delete,
     exists,
     func,
     literal,
@@ -152,6 +153,13 @@ class DeliveryRepository:
             ParticipationRow.rollout_id == DeliveryRow.rollout_id,
             ParticipationRow.step_id == step_id,
         )
+        # only staff still in the group: someone taken out of it (or made its leader) since the
+        # step went out is not reminded of it
+        still_staff = exists().where(
+            MembershipRow.member_id == DeliveryRow.member_id,
+            MembershipRow.group_id == DeliveryRow.group_id,
+            MembershipRow.role == Role.STAFF.value,
+        )
         reminder = aliased(DeliveryRow)
         reminded = exists().where(
             reminder.kind == Kind.REMINDER,
@@ -192,6 +200,7 @@ class DeliveryRepository:
                     DeliveryRow.sent_at < sent_before,
                     ~answered,
                     ~reminded,
+                    still_staff,
                 )
             )
             statement = insert(DeliveryRow).from_select(columns, owed).on_conflict_do_nothing()
@@ -391,6 +400,22 @@ class DeliveryRepository:
             select(DeliveryRow).where(DeliveryRow.member_id == member_id).order_by(DeliveryRow.id)
         )
         return [_delivery(row) for row in rows]
+
+    async def drop_pending(
+        self, member_id: int, group_id: int, kinds: Collection[str] | None = None
+    ) -> int:
+        """Deletes the member's deliveries for the group that have not gone out (of `kinds`;
+        None: of every kind): someone taken out of a group is owed nothing more from it.
+        A claimed row is dropped too: its send finds no row to mark, and nothing retries it."""
+        query = delete(DeliveryRow).where(
+            DeliveryRow.member_id == member_id,
+            DeliveryRow.group_id == group_id,
+            DeliveryRow.status.in_(("pending", "claimed")),
+        )
+        if kinds is not None:
+            query = query.where(DeliveryRow.kind.in_(list(kinds)))
+        result = await self.session.execute(query)
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def stop_for_chat(self, chat_id: int, error: str) -> int:
         """A chat that blocked the bot gets nothing more: its pending deliveries fail."""

@@ -88,6 +88,35 @@ class MemberRepository:
         await self.session.flush()
         return True
 
+    async def in_group(self, group_id: int) -> list[tuple[Member, Role, date]]:
+        """Everyone in the group, with their role and the day they joined, oldest first."""
+        rows = await self.session.execute(
+            select(MemberRow, MembershipRow.role, MembershipRow.joined_on)
+            .join(MembershipRow, MembershipRow.member_id == MemberRow.id)
+            .where(MembershipRow.group_id == group_id)
+            .order_by(MembershipRow.joined_on, MemberRow.id, MembershipRow.role)
+        )
+        return [(_member(row), Role(role), joined) for row, role, joined in rows]
+
+    async def leave(self, member_id: int, group_id: int, roles: list[Role] | None = None) -> int:
+        """Takes the member out of the group (in `roles`; None: in every role); how many
+        memberships went."""
+        query = delete(MembershipRow).where(
+            MembershipRow.member_id == member_id, MembershipRow.group_id == group_id
+        )
+        if roles is not None:
+            query = query.where(MembershipRow.role.in_([r.value for r in roles]))
+        result = await self.session.execute(query)
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def leads_anywhere(self, member_id: int) -> bool:
+        found = await self.session.scalar(
+            select(MembershipRow.id).where(
+                MembershipRow.member_id == member_id, MembershipRow.role == Role.LEADER.value
+            )
+        )
+        return found is not None
+
     async def memberships(self, member_id: int) -> list[Membership]:
         rows = await self.session.scalars(
             select(MembershipRow)

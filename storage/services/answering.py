@@ -22,6 +22,7 @@ from storage.models import (
     DeliveryRow,
     GroupRow,
     MemberRow,
+    MembershipRow,
     OrganisationRow,
     ParticipationRow,
     RolloutRow,
@@ -97,13 +98,19 @@ def _answerable_query(*where: ColumnElement[bool]) -> Select[Any]:
         RolloutRow.group_id == DeliveryRow.group_id,
         RolloutRow.status != RolloutStatus.CANCELLED.value,
     )
+    # only a member of the step's group answers it: someone taken out of the group (or who
+    # left it) is refused like a stranger, so their old step messages add nothing to it
+    in_group = exists().where(
+        MembershipRow.member_id == DeliveryRow.member_id,
+        MembershipRow.group_id == DeliveryRow.group_id,
+    )
     return (
         select(*_COLUMNS)
         .outerjoin(GroupRow, GroupRow.id == DeliveryRow.group_id)
         .outerjoin(OrganisationRow, OrganisationRow.id == GroupRow.org_id)
         .outerjoin(RolloutRow, live_rollout)
         .outerjoin(MemberRow, MemberRow.id == DeliveryRow.member_id)
-        .where(*where)
+        .where(*where, in_group)
     )
 
 

@@ -40,7 +40,7 @@ from domain.model import Break, DateRange, Group, Organisation, OrgKind
 from domain.schedule_text import format_weekdays, parse_hhmm, parse_modules, parse_weekdays
 from domain.yaml_lines import Lines, YamlPath
 from storage.models import Base, BreakRow, GroupRow, OrganisationRow
-from storage.services import admin
+from storage.services import admin, membership
 from storage.services.admin import AdminError, Change
 from storage.uow import UnitOfWork
 
@@ -175,6 +175,13 @@ def _bot(value: object) -> object:
     raise ValueError("write a bot id (the digits before the colon of the bot's token) or 'default'")
 
 
+def _telegram_id(value: object) -> int:
+    text = value.strip() if isinstance(value, str) else repr(value)
+    if not text.isdigit() or not 0 < int(text) < 2**53:
+        raise ValueError(f"'{text}' is not a Telegram id: the member's number from /mydata")
+    return int(text)
+
+
 Day = Annotated[date, BeforeValidator(_day)]
 BotChoice = Annotated[int | Literal["default"], BeforeValidator(_bot)]
 Modules = Annotated[tuple[int, ...], _from_text(parse_modules, "'0-2' or '1,3,5'")]
@@ -186,6 +193,7 @@ GroupSlug = Annotated[str, AfterValidator(lambda slug: admin.check_slug(slug, "g
 OrgName = Annotated[str, _text(_length(OrganisationRow, "name"))]
 GroupName = Annotated[str, _text(_length(GroupRow, "name"))]
 BreakName = Annotated[str, _text(_length(BreakRow, "name"))]
+TelegramId = Annotated[int, BeforeValidator(_telegram_id)]
 
 
 class _Strict(BaseModel):
@@ -245,6 +253,8 @@ class PlannedGroup(_Strict):
     slug: GroupSlug
     name: GroupName
     rollouts: list[PlannedRollout] = []
+    # Telegram ids of people to take out of the group (who are not in it: unchanged)
+    remove: list[TelegramId] = []
 
 
 class PlannedOrg(_Strict):
@@ -597,6 +607,13 @@ async def _apply_group(
             change,
             f"rollout {path} {rollout.package} {format_modules(rollout.modules)} from "
             f"{rollout.start} {format_weekdays(rollout.weekdays)} at {rollout.at:%H:%M}",
+        )
+    for telegram_id in planned.remove:
+        removed = await membership.remove(uow, group.id, telegram_id) is not None
+        gone = "removed" if removed else "not a member"
+        result.add(
+            Change.UPDATED if removed else Change.UNCHANGED,
+            f"member {telegram_id} of {path}: {gone}",
         )
 
 
