@@ -153,14 +153,10 @@ class MessageMethods:
         reply = params.get("reply_parameters")
         if isinstance(reply, str):
             reply = json.loads(reply)
-        if isinstance(reply, dict):
-            message_id, allow_missing = (
-                reply.get("message_id"),
-                reply.get("allow_sending_without_reply"),
-            )
-        else:
-            message_id = params.get("reply_to_message_id")
-            allow_missing = params.get("allow_sending_without_reply")
+        if not isinstance(reply, dict):
+            return None
+        message_id = reply.get("message_id")
+        allow_missing = reply.get("allow_sending_without_reply")
         if message_id is None:
             return None
         replied = self.state.message(chat_id, int(message_id))

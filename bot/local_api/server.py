@@ -27,6 +27,7 @@ from aiohttp import web
 from bot.local_api.faults import SEND_METHODS, Delay, Fault, FaultPlan, FloodControl, injected_error
 from bot.local_api.members import MemberActions
 from bot.local_api.methods import BotApiMethods, commands_key
+from bot.local_api.parameters import check_parameters
 from bot.local_api.pushes import UpdateFactory
 from bot.local_api.records import ApiError, Call, JsonDict, SentMessage, UploadedFile
 from bot.local_api.requests import read_request
@@ -288,6 +289,7 @@ class LocalBotAPI(MemberActions):
                 raise ApiError(401, "Unauthorized")
             if handler is None:
                 raise ApiError(404, "Not Found")
+            check_parameters(name, params)
             await self._pause(self.faults.take_delay(key))
             chat_id = _chat_id(params)
             self.faults.raise_injected(key, chat_id)

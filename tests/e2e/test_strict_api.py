@@ -1,0 +1,112 @@
+"""The local Bot API server is as strict as Telegram (Bot API 10.1), so that what passes here
+passes there: each refusal comes with Telegram's status and description.
+
+The published specification, where it is at hand (SPEC below), checks our lists of parameters;
+the server itself never reads it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramBadRequest
+
+from bot.app import make_bot
+from bot.config import Settings
+from bot.local_api import DEFAULT_TOKEN, LocalBotAPI
+from bot.local_api.parameters import PARAMETERS
+
+SPEC = Path("/work/shared/bot-api-10.1.json")
+MEMBER = 4301
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[LocalBotAPI]:
+    async with LocalBotAPI() as server:
+        server.push_message(MEMBER, "hei")  # Telegram lets a bot write only to who wrote first
+        yield server
+
+
+async def call(api: LocalBotAPI, method: str, **params: Any) -> tuple[int, dict[str, Any]]:
+    """One request as JSON, the way any HTTP client would send it: (status, body)."""
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"{api.base_url}/bot{api.token}/{method}", json=params) as response,
+    ):
+        return response.status, await response.json()
+
+
+def refusal(description: str, code: int = 400) -> tuple[int, dict[str, Any]]:
+    return code, {"ok": False, "error_code": code, "description": description}
+
+
+# Parameters
+
+
+async def test_a_parameter_the_method_does_not_take_is_refused(api: LocalBotAPI) -> None:
+    assert await call(api, "sendMessage", chat_id=MEMBER, text="hei", colour="red") == refusal(
+        "Bad Request: unknown parameter colour for method sendMessage"
+    )
+    assert await call(api, "getMe", chat_id=MEMBER) == refusal(
+        "Bad Request: unknown parameter chat_id for method getMe"
+    )
+    assert api.sent_messages(MEMBER) == []
+
+
+async def test_the_retired_disable_web_page_preview_is_refused(api: LocalBotAPI) -> None:
+    assert await call(
+        api, "sendMessage", chat_id=MEMBER, text="hei", disable_web_page_preview=True
+    ) == refusal(
+        "Bad Request: parameter disable_web_page_preview is deprecated and no longer accepted: "
+        "use link_preview_options instead"
+    )
+    status, body = await call(
+        api, "sendMessage", chat_id=MEMBER, text="hei", link_preview_options={"is_disabled": True}
+    )
+    assert (status, body["ok"]) == (200, True)
+
+
+async def test_aiogram_sends_the_retired_parameter_for_link_preview_is_disabled(
+    api: LocalBotAPI,
+) -> None:
+    """Why Refleks's default is link_preview=LinkPreviewOptions(...): the shorthand makes
+    aiogram send disable_web_page_preview too."""
+    old_style = api.make_bot(default=DefaultBotProperties(link_preview_is_disabled=True))
+    try:
+        with pytest.raises(TelegramBadRequest, match="disable_web_page_preview is deprecated"):
+            await old_style.send_message(MEMBER, "hei")
+    finally:
+        await old_style.session.close()
+
+
+async def test_refleks_bot_sends_no_preview_the_current_way(api: LocalBotAPI) -> None:
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        bot_token=DEFAULT_TOKEN,
+        telegram_api_url=api.base_url,
+    )
+    bot: Bot = make_bot(settings)
+    try:
+        await bot.send_message(MEMBER, "<b>hei</b> https://example.org")
+    finally:
+        await bot.session.close()
+    sent = api.calls_to("sendMessage")[-1]
+    assert sent.ok
+    assert sent.params["link_preview_options"] == {"is_disabled": True}
+    assert sent.params["parse_mode"] == ParseMode.HTML
+
+
+@pytest.mark.skipif(not SPEC.exists(), reason="the Bot API specification is not at hand")
+def test_each_method_takes_the_parameters_the_specification_lists() -> None:
+    methods = json.loads(SPEC.read_text())["methods"]
+    for name, ours in PARAMETERS.items():
+        published = {field["name"] for field in methods[name].get("fields", [])}
+        assert ours == published, name
