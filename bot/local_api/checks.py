@@ -8,7 +8,7 @@ import struct
 from typing import Any
 
 from bot.local_api.records import ApiError, JsonDict, bad_request, is_html
-from domain.telegram_html import html_errors, utf16_length, visible_text
+from domain.telegram_html import telegram_refusals, utf16_length, visible_text
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
@@ -61,18 +61,24 @@ def message_id_of(params: JsonDict) -> int:
         raise bad_request("message identifier is not specified") from None
 
 
-def checked_text(text: Any, parse_mode: Any, *, caption: bool = False) -> str:
-    """The visible text, or Telegram's refusal: bad HTML, empty, or over the limit."""
+def checked_text(
+    text: Any, parse_mode: Any, *, caption: bool = False, always_html: bool = False
+) -> str:
+    """The visible text, or Telegram's refusal: bad HTML, empty, or over the limit.
+
+    `always_html`: refuse text that is no valid HTML even when sent without parse_mode (a test
+    that every text of ours would survive the HTML parse mode)."""
     if text is None or text == "":
         if caption:
             return ""
         raise bad_request("message text is empty")
     source = str(text)
     mode = parse_mode if isinstance(parse_mode, str) else None
-    if is_html(mode):
-        errors = html_errors(source)
+    if is_html(mode) or always_html:
+        errors = telegram_refusals(source)
         if errors:
             raise bad_request(f"can't parse entities: {errors[0]}")
+    if is_html(mode):
         source = visible_text(source)
     visible = source.strip()  # Telegram trims surrounding whitespace before counting
     if not visible and not caption:

@@ -48,6 +48,7 @@ class LocalBotAPI(MemberActions):
         first_name: str = "Refleks",
         limit_per_second: float | None = None,
         per_chat_per_second: float = 1.0,
+        check_html_always: bool = False,
     ) -> None:
         self.token = token
         bot_user: JsonDict = {
@@ -60,6 +61,7 @@ class LocalBotAPI(MemberActions):
             "supports_inline_queries": False,
         }
         self.state = TelegramState(bot_user)
+        self.state.check_html_always = check_html_always
         self.updates = UpdateQueue()
         self.faults = FaultPlan()
         self.flood = FloodControl(limit_per_second, per_chat_per_second)
@@ -152,6 +154,15 @@ class LocalBotAPI(MemberActions):
     @property
     def bot_user(self) -> JsonDict:
         return self.state.bot_user
+
+    @property
+    def check_html_always(self) -> bool:
+        """Refuse texts and captions that are no valid HTML whatever their parse_mode says."""
+        return self.state.check_html_always
+
+    @check_html_always.setter
+    def check_html_always(self, value: bool) -> None:
+        self.state.check_html_always = value
 
     @property
     def blocked_users(self) -> set[int]:

@@ -20,6 +20,7 @@ class TelegramState:
         self.files: dict[str, UploadedFile] = {}
         self.commands: dict[str, list[JsonDict]] = {}  # key: scope JSON + language code
         self.webhook_url = ""
+        self.check_html_always = False  # check texts as HTML whatever their parse_mode says
         self.open_callback_queries: set[str] = set()
         self.callback_answers: dict[str, JsonDict] = {}
         self._last_message_id: dict[int, int] = {}

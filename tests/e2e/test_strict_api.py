@@ -110,3 +110,43 @@ def test_each_method_takes_the_parameters_the_specification_lists() -> None:
     for name, ours in PARAMETERS.items():
         published = {field["name"] for field in methods[name].get("fields", [])}
         assert ours == published, name
+
+
+# HTML
+
+
+async def test_html_is_checked_in_html_mode_and_a_bare_ampersand_is_text(
+    api: LocalBotAPI,
+) -> None:
+    status, body = await call(
+        api, "sendMessage", chat_id=MEMBER, text="<b>Tom & Jerry</b> &nbsp;", parse_mode="HTML"
+    )
+    assert status == 200
+    assert body["result"]["text"] == "Tom & Jerry &nbsp;"
+    assert await call(
+        api, "sendMessage", chat_id=MEMBER, text="<b>open", parse_mode="HTML"
+    ) == refusal("Bad Request: can't parse entities: unclosed tag <b> opened at position 0")
+
+
+async def test_unquoted_attribute_values_are_refused(api: LocalBotAPI) -> None:
+    text = "<a href=https://example.org>lenke</a>"
+    assert await call(api, "sendMessage", chat_id=MEMBER, text=text, parse_mode="HTML") == refusal(
+        "Bad Request: can't parse entities: value of attribute 'href' of <a> at position 0 "
+        "must be in quotes"
+    )
+    quoted = '<a href="https://example.org">lenke</a>'
+    status, _ = await call(api, "sendMessage", chat_id=MEMBER, text=quoted, parse_mode="HTML")
+    assert status == 200
+
+
+async def test_html_can_be_checked_whatever_parse_mode_says(api: LocalBotAPI) -> None:
+    assert (await call(api, "sendMessage", chat_id=MEMBER, text="1 < 2"))[0] == 200
+    api.check_html_always = True
+    assert await call(api, "sendMessage", chat_id=MEMBER, text="1 < 2") == refusal(
+        "Bad Request: can't parse entities: bare '<' at position 2: write &lt;"
+    )
+    assert await call(
+        api, "sendMessage", chat_id=MEMBER, text="<i>x", parse_mode="MarkdownV2"
+    ) == refusal("Bad Request: can't parse entities: unclosed tag <i> opened at position 0")
+    status, body = await call(api, "sendMessage", chat_id=MEMBER, text="<b>ok</b> & more")
+    assert (status, body["result"]["text"]) == (200, "<b>ok</b> & more")  # not parsed as HTML
