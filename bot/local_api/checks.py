@@ -33,6 +33,7 @@ _BUTTON_ACTIONS = frozenset(
     }
 )
 _MARKUP_KINDS = ("inline_keyboard", "keyboard", "remove_keyboard", "force_reply")
+_BUTTON_URL = re.compile(r"(?:https?://[^\s/?#]+|tg://[a-z_]+)\S*", re.IGNORECASE)
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 _IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM")
 
@@ -116,14 +117,25 @@ def _check_inline_button(button: Any) -> None:
         raise bad_request(
             'can\'t parse inline keyboard button: field "text" must be of type String'
         )
-    if not _BUTTON_ACTIONS.intersection(button):
+    if not button["text"].strip():
+        raise bad_request("BUTTON_TEXT_INVALID")
+    actions = _BUTTON_ACTIONS.intersection(button)
+    if not actions:
         raise bad_request(
             "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
         )
+    if len(actions) > 1:
+        raise bad_request(
+            "can't parse inline keyboard button: exactly one of the optional fields must be used"
+        )
     if "callback_data" in button:
-        data = str(button["callback_data"]).encode()
-        if not 1 <= len(data) <= MAX_CALLBACK_DATA_BYTES:
+        data = button["callback_data"]
+        if not isinstance(data, str) or not 1 <= len(data.encode()) <= MAX_CALLBACK_DATA_BYTES:
             raise bad_request("BUTTON_DATA_INVALID")
+    if "url" in button:
+        url = button["url"]
+        if not isinstance(url, str) or not _BUTTON_URL.match(url):
+            raise bad_request("BUTTON_URL_INVALID")
 
 
 def inline_markup(markup: JsonDict | None) -> JsonDict | None:

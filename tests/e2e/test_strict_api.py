@@ -150,3 +150,46 @@ async def test_html_can_be_checked_whatever_parse_mode_says(api: LocalBotAPI) ->
     ) == refusal("Bad Request: can't parse entities: unclosed tag <i> opened at position 0")
     status, body = await call(api, "sendMessage", chat_id=MEMBER, text="<b>ok</b> & more")
     assert (status, body["result"]["text"]) == (200, "<b>ok</b> & more")  # not parsed as HTML
+
+
+# Inline keyboards
+
+
+async def send_buttons(api: LocalBotAPI, *buttons: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    markup = {"inline_keyboard": [list(buttons)]}
+    return await call(api, "sendMessage", chat_id=MEMBER, text="Velg", reply_markup=markup)
+
+
+@pytest.mark.parametrize(
+    ("button", "description"),
+    [
+        ({"text": "Ja", "callback_data": "ja", "url": "https://example.org"}, "exactly one of"),
+        ({"text": "Ja"}, "Text buttons are unallowed"),
+        ({"text": "", "callback_data": "ja"}, "BUTTON_TEXT_INVALID"),
+        ({"text": " ", "callback_data": "ja"}, "BUTTON_TEXT_INVALID"),
+        ({"text": "Ja", "callback_data": ""}, "BUTTON_DATA_INVALID"),
+        ({"text": "Ja", "callback_data": "æ" * 33}, "BUTTON_DATA_INVALID"),  # 66 bytes
+        ({"text": "Ja", "url": "ftp://example.org/fil"}, "BUTTON_URL_INVALID"),
+        ({"text": "Ja", "url": "javascript:alert(1)"}, "BUTTON_URL_INVALID"),
+        ({"text": "Ja", "url": "example.org"}, "BUTTON_URL_INVALID"),
+    ],
+)
+async def test_an_inline_button_is_text_plus_exactly_one_valid_action(
+    api: LocalBotAPI, button: dict[str, Any], description: str
+) -> None:
+    status, body = await send_buttons(api, button)
+    assert (status, body["ok"]) == (400, False)
+    assert body["description"].startswith("Bad Request: ")
+    assert description in body["description"]
+    assert api.sent_messages(MEMBER) == []
+
+
+async def test_inline_buttons_telegram_accepts(api: LocalBotAPI) -> None:
+    status, _ = await send_buttons(
+        api,
+        {"text": "Ja", "callback_data": "æ" * 32},  # 64 bytes
+        {"text": "Les", "url": "https://example.org/a?b=c"},
+        {"text": "Les", "url": "http://example.org"},
+        {"text": "Til boten", "url": "tg://resolve?domain=refleks_demo_bot"},
+    )
+    assert status == 200
