@@ -35,6 +35,16 @@ _BUTTON_ACTIONS = frozenset(
 _MARKUP_KINDS = ("inline_keyboard", "keyboard", "remove_keyboard", "force_reply")
 _BUTTON_URL = re.compile(r"(?:https?://[^\s/?#]+|tg://[a-z_]+)\S*", re.IGNORECASE)
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
+_LANGUAGE = re.compile(r"[a-z]{2}")
+_SCOPES: dict[str, tuple[str, ...]] = {  # scope type -> the fields it needs
+    "default": (),
+    "all_private_chats": (),
+    "all_group_chats": (),
+    "all_chat_administrators": (),
+    "chat": ("chat_id",),
+    "chat_administrators": ("chat_id",),
+    "chat_member": ("chat_id", "user_id"),
+}
 _IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM")
 
 
@@ -150,6 +160,7 @@ def checked_commands(raw: Any) -> list[JsonDict]:
     if len(commands) > 100:
         raise bad_request("BOT_COMMANDS_TOO_MUCH")
     checked: list[JsonDict] = []
+    seen: set[str] = set()
     for command in commands:
         if not isinstance(command, dict):
             raise bad_request("can't parse BotCommand")
@@ -159,8 +170,39 @@ def checked_commands(raw: Any) -> list[JsonDict]:
             raise bad_request("BOT_COMMAND_INVALID")
         if not 1 <= len(description) <= 256:
             raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
+        if name in seen:
+            raise bad_request("BOT_COMMAND_DUPLICATE")
+        seen.add(name)
         checked.append({"command": name, "description": description})
     return checked
+
+
+def check_command_scope(params: JsonDict) -> None:
+    """A scope Telegram knows, with the chat (and member) it needs; a language code or none."""
+    language = params.get("language_code")
+    if language not in (None, "") and not (
+        isinstance(language, str) and _LANGUAGE.fullmatch(language)
+    ):
+        raise bad_request("invalid language code specified")
+    raw = params.get("scope")
+    if raw is None:
+        return
+    try:
+        scope = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        raise bad_request("can't parse BotCommandScope JSON object") from None
+    if not isinstance(scope, dict) or not isinstance(scope.get("type"), str):
+        raise bad_request('can\'t parse BotCommandScope: field "type" must be of type String')
+    needs = _SCOPES.get(scope["type"])
+    if needs is None:
+        raise bad_request(f'unsupported bot command scope type "{scope["type"]}"')
+    for field in needs:
+        value = scope.get(field)
+        if value is None or value == "" or isinstance(value, bool | float | list | dict):
+            raise bad_request(f'can\'t parse BotCommandScope: field "{field}" is required')
+    unknown = set(scope) - {"type", *needs}
+    if unknown:
+        raise bad_request(f'can\'t parse BotCommandScope: unknown field "{sorted(unknown)[0]}"')
 
 
 def checked_image(data: bytes) -> tuple[int, int]:

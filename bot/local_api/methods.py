@@ -122,13 +122,16 @@ class BotApiMethods(MessageMethods):
     # Commands
 
     async def setMyCommands(self, params: JsonDict, files: dict[str, UploadedFile]) -> Any:
+        checks.check_command_scope(params)
         self.state.commands[commands_key(params)] = checks.checked_commands(params.get("commands"))
         return True
 
     async def getMyCommands(self, params: JsonDict, files: dict[str, UploadedFile]) -> Any:
+        checks.check_command_scope(params)
         return self.state.commands.get(commands_key(params), [])
 
     async def deleteMyCommands(self, params: JsonDict, files: dict[str, UploadedFile]) -> Any:
+        checks.check_command_scope(params)
         self.state.commands.pop(commands_key(params), None)
         return True
 

@@ -193,3 +193,79 @@ async def test_inline_buttons_telegram_accepts(api: LocalBotAPI) -> None:
         {"text": "Til boten", "url": "tg://resolve?domain=refleks_demo_bot"},
     )
     assert status == 200
+
+
+# Commands
+
+START = {"command": "start", "description": "Kom i gang"}
+SCOPE = "can't parse BotCommandScope: "
+
+
+@pytest.mark.parametrize(
+    ("params", "description"),
+    [
+        ({"scope": {"type": "everyone"}}, 'unsupported bot command scope type "everyone"'),
+        ({"scope": {"type": "chat"}}, 'can\'t parse BotCommandScope: field "chat_id" is required'),
+        ({"scope": {"type": "chat_administrators"}}, f'{SCOPE}field "chat_id" is required'),
+        (
+            {"scope": {"type": "chat_member", "chat_id": -100}},
+            f'{SCOPE}field "user_id" is required',
+        ),
+        ({"scope": {"type": "default", "chat_id": 1}}, f'{SCOPE}unknown field "chat_id"'),
+        ({"scope": {}}, f'{SCOPE}field "type" must be of type String'),
+        ({"language_code": "NB"}, "invalid language code specified"),
+        ({"language_code": "nob"}, "invalid language code specified"),
+        ({"language_code": "n"}, "invalid language code specified"),
+    ],
+)
+async def test_a_command_scope_and_language_must_be_ones_telegram_knows(
+    api: LocalBotAPI, params: dict[str, Any], description: str
+) -> None:
+    for method, extra in (("setMyCommands", {"commands": [START]}), ("getMyCommands", {})):
+        status, body = await call(api, method, **params, **extra)
+        assert (status, body["ok"]) == (400, False), method
+        assert body["description"] == f"Bad Request: {description}"
+
+
+async def test_every_scope_telegram_knows_is_accepted(api: LocalBotAPI) -> None:
+    scopes: list[dict[str, Any]] = [
+        {"type": "default"},
+        {"type": "all_private_chats"},
+        {"type": "all_group_chats"},
+        {"type": "all_chat_administrators"},
+        {"type": "chat", "chat_id": MEMBER},
+        {"type": "chat_administrators", "chat_id": -100123},
+        {"type": "chat_member", "chat_id": -100123, "user_id": MEMBER},
+    ]
+    for scope in scopes:
+        for language in ("", "nb"):
+            status, body = await call(
+                api, "setMyCommands", commands=[START], scope=scope, language_code=language
+            )
+            assert (status, body) == (200, {"ok": True, "result": True}), scope
+    assert api.commands({"type": "chat", "chat_id": MEMBER}, "nb") == [START]
+
+
+@pytest.mark.parametrize(
+    ("commands", "description"),
+    [
+        ([START, {**START, "description": "Igjen"}], "BOT_COMMAND_DUPLICATE"),
+        ([{**START, "command": "Start"}], "BOT_COMMAND_INVALID"),
+        ([{**START, "command": ""}], "BOT_COMMAND_INVALID"),
+        ([{**START, "command": "a" * 33}], "BOT_COMMAND_INVALID"),
+        ([{**START, "command": "/start"}], "BOT_COMMAND_INVALID"),
+        ([{**START, "description": ""}], "BOT_COMMAND_DESCRIPTION_INVALID"),
+        ([{**START, "description": "x" * 257}], "BOT_COMMAND_DESCRIPTION_INVALID"),
+    ],
+)
+async def test_commands_telegram_refuses(
+    api: LocalBotAPI, commands: list[dict[str, str]], description: str
+) -> None:
+    assert await call(api, "setMyCommands", commands=commands) == refusal(
+        f"Bad Request: {description}"
+    )
+
+
+async def test_commands_at_the_limits_are_accepted(api: LocalBotAPI) -> None:
+    commands = [{"command": "a_9" + "z" * 29, "description": "x" * 256}, START]
+    assert (await call(api, "setMyCommands", commands=commands))[0] == 200
