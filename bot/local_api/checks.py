@@ -14,6 +14,8 @@ MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_CALLBACK_ANSWER = 200
+MAX_PHOTO_SIDES = 10_000  # width + height
+MAX_PHOTO_RATIO = 20
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
     "the same as a current content and reply markup of the message"
@@ -212,10 +214,23 @@ def checked_image(data: bytes) -> tuple[int, int]:
     is_webp = data[:4] == b"RIFF" and data[8:12] == b"WEBP"
     if not is_webp and not data.startswith(_IMAGE_MAGIC):
         raise bad_request("IMAGE_PROCESS_FAILED")
-    if data.startswith(_IMAGE_MAGIC[0]) and len(data) >= 24:
-        width, height = struct.unpack(">II", data[16:24])
-        return int(width), int(height)
-    return 800, 600  # good enough for formats whose header we do not read
+    if not data.startswith(_IMAGE_MAGIC[0]):
+        return 800, 600  # good enough for formats whose header we do not read
+    if len(data) < 24 or data[12:16] != b"IHDR":
+        raise bad_request("IMAGE_PROCESS_FAILED")
+    width, height = (int(side) for side in struct.unpack(">II", data[16:24]))
+    if not _photo_fits(width, height):
+        raise bad_request("PHOTO_INVALID_DIMENSIONS")
+    return width, height
+
+
+def _photo_fits(width: int, height: int) -> bool:
+    """Telegram's rule for sendPhoto: sides summing to at most 10,000, ratio at most 20."""
+    if width < 1 or height < 1:
+        return False
+    return width + height <= MAX_PHOTO_SIDES and max(width, height) <= MAX_PHOTO_RATIO * min(
+        width, height
+    )
 
 
 def rate_limited(retry_after: int) -> ApiError:

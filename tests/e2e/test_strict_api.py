@@ -8,6 +8,8 @@ the server itself never reads it.
 from __future__ import annotations
 
 import json
+import struct
+import zlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -269,3 +271,45 @@ async def test_commands_telegram_refuses(
 async def test_commands_at_the_limits_are_accepted(api: LocalBotAPI) -> None:
     commands = [{"command": "a_9" + "z" * 29, "description": "x" * 256}, START]
     assert (await call(api, "setMyCommands", commands=commands))[0] == 200
+
+
+# Photos
+
+
+async def send_photo(api: LocalBotAPI, png: bytes) -> tuple[int, dict[str, Any]]:
+    form = aiohttp.FormData()
+    form.add_field("chat_id", str(MEMBER))
+    form.add_field("photo", png, filename="chart.png", content_type="image/png")
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"{api.base_url}/bot{api.token}/sendPhoto", data=form) as response,
+    ):
+        return response.status, await response.json()
+
+
+def png_header(width: int, height: int) -> bytes:
+    """Enough of a PNG for Telegram to read its size: signature and IHDR."""
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    body = b"IHDR" + header
+    return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + body + struct.pack(">I", zlib.crc32(body))
+
+
+@pytest.mark.parametrize(("width", "height"), [(5001, 5000), (2100, 100), (100, 2001), (0, 10)])
+async def test_a_photo_too_large_or_too_narrow_is_refused(
+    api: LocalBotAPI, width: int, height: int
+) -> None:
+    assert await send_photo(api, png_header(width, height)) == refusal(
+        "Bad Request: PHOTO_INVALID_DIMENSIONS"
+    )
+
+
+@pytest.mark.parametrize(("width", "height"), [(5000, 5000), (2000, 100), (100, 2000), (1, 1)])
+async def test_a_photo_within_telegrams_limits_is_sent(
+    api: LocalBotAPI, width: int, height: int
+) -> None:
+    status, body = await send_photo(api, png_header(width, height))
+    assert status == 200
+    assert (
+        body["result"]["photo"][-1] | {"width": width, "height": height}
+        == (body["result"]["photo"][-1])
+    )
