@@ -7,8 +7,13 @@ the server itself never reads it.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import signal
+import socket
 import struct
+import sys
 import zlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -27,7 +32,9 @@ from bot.local_api import DEFAULT_TOKEN, LocalBotAPI
 from bot.local_api.parameters import PARAMETERS
 
 SPEC = Path("/work/shared/bot-api-10.1.json")
+ROOT = Path(__file__).resolve().parents[2]
 MEMBER = 4301
+HOOK = "https://refleks.example/telegram"
 
 
 @pytest.fixture
@@ -311,3 +318,143 @@ async def test_a_photo_within_telegrams_limits_is_sent(
     assert status == 200
     largest = body["result"]["photo"][-1]
     assert (largest["width"], largest["height"]) == (width, height)
+
+
+# Who the bot may write to
+
+
+async def test_the_bot_cannot_start_a_private_chat_by_default() -> None:
+    async with LocalBotAPI() as api:
+        assert await call(api, "sendMessage", chat_id=MEMBER, text="hei") == refusal(
+            "Forbidden: bot can't initiate conversation with a user", 403
+        )
+        api.push_message(MEMBER, "hei")
+        assert (await call(api, "sendMessage", chat_id=MEMBER, text="hei"))[0] == 200
+    async with LocalBotAPI(refuses_strangers=False) as lenient:  # for tests about other things
+        assert (await call(lenient, "sendMessage", chat_id=MEMBER, text="hei"))[0] == 200
+
+
+# Groups
+
+GROUP, SUPERGROUP = -4001, -1004001
+
+
+async def test_the_bot_writes_only_in_groups_it_is_a_member_of(api: LocalBotAPI) -> None:
+    assert await call(api, "sendMessage", chat_id=GROUP, text="hei") == refusal(
+        "Forbidden: bot is not a member of the group chat", 403
+    )
+    assert await call(api, "sendMessage", chat_id=SUPERGROUP, text="hei") == refusal(
+        "Forbidden: bot is not a member of the supergroup chat", 403
+    )
+    api.push_message(MEMBER, "hei alle", chat_id=SUPERGROUP)  # the bot sees it: it is there
+    api.add_to_group(GROUP)
+    for chat in (GROUP, SUPERGROUP):
+        assert (await call(api, "sendMessage", chat_id=chat, text="hei"))[0] == 200
+    api.remove_from_group(SUPERGROUP)
+    assert await call(api, "sendMessage", chat_id=SUPERGROUP, text="hei") == refusal(
+        "Forbidden: bot was kicked from the supergroup chat", 403
+    )
+    assert await call(api, "sendChatAction", chat_id=SUPERGROUP, action="typing") == refusal(
+        "Forbidden: bot was kicked from the supergroup chat", 403
+    )
+
+
+async def test_at_most_20_messages_a_minute_in_one_group(api: LocalBotAPI) -> None:
+    api.add_to_group(GROUP)
+    api.add_to_group(SUPERGROUP)
+    for number in range(20):
+        assert (await call(api, "sendMessage", chat_id=GROUP, text=f"{number}"))[0] == 200
+    status, body = await call(api, "sendMessage", chat_id=GROUP, text="en til")
+    retry_after = body["parameters"]["retry_after"]
+    assert (status, body["description"]) == (429, f"Too Many Requests: retry after {retry_after}")
+    assert 50 <= retry_after <= 60  # a minute after the first of the 20
+    assert api.rate_limit_refusals == 1
+    # another group, and the members' private chats, are not held back
+    assert (await call(api, "sendMessage", chat_id=SUPERGROUP, text="hei"))[0] == 200
+    assert (await call(api, "sendMessage", chat_id=MEMBER, text="hei"))[0] == 200
+    assert len(api.sent_messages(GROUP)) == 20
+
+
+# Webhooks
+
+
+@pytest.mark.parametrize(
+    ("params", "description"),
+    [
+        ({"url": "http://refleks.example/telegram"}, "bad webhook: An HTTPS URL must be provided"),
+        ({"url": "refleks.example/telegram"}, "bad webhook: An HTTPS URL must be provided"),
+        ({"url": HOOK, "secret_token": "has space"}, "secret token contains unallowed"),
+        ({"url": HOOK, "secret_token": "ø"}, "secret token contains unallowed"),
+        ({"url": HOOK, "secret_token": ""}, "secret token contains unallowed"),
+        ({"url": HOOK, "secret_token": "a" * 257}, "secret token contains unallowed"),
+        (
+            {"url": HOOK, "max_connections": 0},
+            "bad webhook: max_connections must be between 1 and 100",
+        ),
+        (
+            {"url": HOOK, "max_connections": 101},
+            "bad webhook: max_connections must be between 1 and 100",
+        ),
+    ],
+)
+async def test_a_webhook_telegram_would_refuse(
+    api: LocalBotAPI, params: dict[str, Any], description: str
+) -> None:
+    status, body = await call(api, "setWebhook", **params)
+    assert (status, body["ok"]) == (400, False)
+    assert body["description"].startswith(f"Bad Request: {description}")
+    assert (await call(api, "getWebhookInfo"))[1]["result"]["url"] == ""
+
+
+async def test_a_webhook_at_the_limits_is_set(api: LocalBotAPI) -> None:
+    params = {"url": HOOK, "secret_token": "A-z_9" * 51 + "x", "max_connections": 100}
+    assert await call(api, "setWebhook", **params) == (200, {"ok": True, "result": True})
+    assert (await call(api, "getWebhookInfo"))[1]["result"]["url"] == HOOK
+    assert (await call(api, "setWebhook", url=HOOK, max_connections=1))[0] == 200
+    assert (await call(api, "setWebhook", url=""))[0] == 200  # an empty URL removes it
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_refleks_webhook_mode_sets_a_webhook_the_server_accepts(
+    api: LocalBotAPI, database_url: str
+) -> None:
+    """`refleks webhook` as it runs in production, against the local Bot API server."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "MORE_BOT"))}
+    env.update(
+        BOT_TOKEN=DEFAULT_TOKEN,
+        TELEGRAM_API_URL=api.base_url,
+        DATABASE_URL=database_url,
+        WEBHOOK_URL="https://refleks.example",
+        WEBHOOK_SECRET="s3cret-only-telegram-knows",
+        WEBHOOK_HOST="127.0.0.1",
+        WEBHOOK_PORT=str(port),
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "webhook", env=env, cwd=ROOT, stderr=asyncio.subprocess.PIPE
+    )
+    log: list[str] = []
+    try:
+        assert process.stderr is not None
+        async with asyncio.timeout(60):
+            while "serving webhooks" not in (log or [""])[-1]:  # set up, and listening for SIGTERM
+                line = await process.stderr.readline()
+                assert line, "".join(log)[-2000:]
+                log.append(line.decode())
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, rest = await asyncio.wait_for(process.communicate(), 60)
+    hook = await api.wait_for("setWebhook", since=0)
+    commands = await api.wait_for("setMyCommands", since=0)
+    assert hook.ok, hook.response
+    assert hook.params["url"] == "https://refleks.example/telegram"
+    assert hook.params["secret_token"] == "s3cret-only-telegram-knows"
+    assert commands.ok, commands.response
+    refused = [(c.method, c.response) for c in api.calls if c.status not in (None, 200)]
+    assert refused == []
+    assert process.returncode == 0, ("".join(log) + rest.decode())[-2000:]
