@@ -18,6 +18,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
+from aiogram.types import LinkPreviewOptions
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
@@ -93,7 +94,12 @@ def make_bot(settings: Settings, token: str | None = None) -> Bot:
     return Bot(
         token or settings.bot_token or "",
         session=session,
-        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+        default=DefaultBotProperties(
+            # link_preview, not link_preview_is_disabled: that one also sends the retired
+            # disable_web_page_preview
+            parse_mode=ParseMode.HTML,
+            link_preview=LinkPreviewOptions(is_disabled=True),
+        ),
     )
 
 

@@ -31,7 +31,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import BufferedInputFile, Message
+from aiogram.types import BufferedInputFile, LinkPreviewOptions, Message
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -336,7 +336,7 @@ class Deliverer:
                 chat_id,
                 part.html,
                 reply_markup=part.keyboard,
-                disable_web_page_preview=True,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
                 allow_paid_broadcast=paid,
             )
         if isinstance(part, PhotoPart):

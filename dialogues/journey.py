@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from aiogram import Bot
+from aiogram.types import LinkPreviewOptions
 
 from content.loader import Catalogue
 from content.outline import outline
@@ -121,7 +122,10 @@ class Journey:
         part = parts[0]
         assert isinstance(part, TextPart)
         sent = await bot.send_message(
-            chat_id, part.html, reply_markup=part.keyboard, disable_web_page_preview=True
+            chat_id,
+            part.html,
+            reply_markup=part.keyboard,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
         )
         await uow.deliveries.mark_sent(delivery.id, sent.message_id, now)
         await uow.commit()

@@ -4,8 +4,10 @@ A small hand-written scanner rather than `html.parser`, because the standard par
 exactly what Telegram refuses (a bare `<`, unknown tags, `&nbsp;`) and we want those reported.
 Positions in messages are character offsets into the source text.
 
-We are slightly stricter than Telegram in one place: it keeps a bare `&` as a literal character,
-but its documentation asks for `&amp;`, and a bare `&` usually means user text went unescaped.
+`html_errors` is slightly stricter than Telegram in one place: Telegram keeps a bare `&` (or an
+entity it does not know, such as `&nbsp;`) as literal text, but its documentation asks for
+`&amp;`, and a bare `&` in our texts usually means user text went unescaped. `telegram_refusals`
+is exactly what Telegram refuses: the local Bot API server answers with it.
 """
 
 from __future__ import annotations
@@ -58,8 +60,13 @@ class _OpenTag:
 
 
 def html_errors(text: str) -> list[str]:
-    """Human-readable problems; empty when Telegram's HTML parse mode accepts `text`."""
+    """Human-readable problems; empty when Telegram accepts `text` and every `&` is escaped."""
     return parse_html(text).errors
+
+
+def telegram_refusals(text: str) -> list[str]:
+    """Why Telegram's HTML parse mode would refuse `text`; empty when it accepts it."""
+    return parse_html(text, literal_ampersands=True).errors
 
 
 def visible_text(text: str) -> str:
@@ -77,7 +84,8 @@ def utf16_length(text: str) -> int:
     return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
 
 
-def parse_html(text: str) -> ParsedHtml:
+def parse_html(text: str, *, literal_ampersands: bool = False) -> ParsedHtml:
+    """`literal_ampersands`: a bare `&` is text, as Telegram has it, rather than an error."""
     result = ParsedHtml(text="")
     visible: list[str] = []
     open_tags: list[_OpenTag] = []
@@ -85,7 +93,8 @@ def parse_html(text: str) -> ParsedHtml:
     while position < len(text):
         char = text[position]
         if char == "&":
-            decoded, position = _entity_at(text, position, result.errors)
+            errors = [] if literal_ampersands else result.errors
+            decoded, position = _entity_at(text, position, errors)
             visible.append(decoded)
         elif char == "<":
             position = _tag_at(text, position, open_tags, result.errors)
@@ -193,6 +202,11 @@ def _check_start_tag(name: str, source: str, position: int, errors: list[str]) -
         if match is None:
             errors.append(f"malformed attributes in <{name}> at position {position}")
             return True
+        if match["bare"] is not None:
+            errors.append(
+                f"value of attribute {match['name']!r} of <{name}> at position {position} "
+                "must be in quotes"
+            )
         value = match["dq"] if match["dq"] is not None else match["sq"]
         attributes[match["name"].lower()] = value if value is not None else match["bare"]
         rest = rest[match.end() :]

@@ -33,6 +33,13 @@ DEFAULT_DESCRIPTIONS = {
 BLOCKED = "Forbidden: bot was blocked by the user"
 
 
+def not_in_group(chat_id: int, *, kicked: bool) -> ApiError:
+    kind = "supergroup" if str(chat_id).startswith("-100") else "group"
+    if kicked:
+        return ApiError(403, f"Forbidden: bot was kicked from the {kind} chat")
+    return ApiError(403, f"Forbidden: bot is not a member of the {kind} chat")
+
+
 @dataclass
 class Fault:
     method: str  # lower case
@@ -58,20 +65,25 @@ def injected_error(error_code: int, retry_after: int | None, description: str | 
 
 
 PAID_BROADCAST_CEILING = 1000  # messages a second with allow_paid_broadcast
+GROUP_MESSAGES_PER_MINUTE = 20
 
 
 class FloodControl:
-    """A global sliding-second limit plus a minimum gap per chat, as Telegram advises. Sends
-    with allow_paid_broadcast count against Telegram's paid ceiling instead (1,000 a second)."""
+    """A global sliding-second limit plus a minimum gap per chat, as Telegram advises, and
+    Telegram's 20 messages a minute per group (on even when the others are off). Sends with
+    allow_paid_broadcast count against Telegram's paid ceiling instead (1,000 a second)."""
 
     def __init__(
         self,
         per_second: float | None,
         per_chat_per_second: float,
         clock: Callable[[], float] = time.monotonic,
+        per_group_per_minute: int | None = GROUP_MESSAGES_PER_MINUTE,
     ) -> None:
         self.per_second = per_second
         self.per_chat_per_second = per_chat_per_second
+        self.per_group_per_minute = per_group_per_minute
+        self._in_group: dict[int, deque[float]] = {}
         self.clock = clock
         self.refusals = 0
         self._recent: deque[float] = deque()
@@ -80,26 +92,43 @@ class FloodControl:
 
     def check(self, chat_id: int | None, *, paid: bool = False) -> None:
         """Count the send, or raise 429 with the whole seconds until it would be allowed."""
-        if self.per_second is None:
-            return
         now = self.clock()
+        in_group = self._group_window(chat_id, now)
+        wait = 0.0
+        if in_group is not None and len(in_group) >= (self.per_group_per_minute or 0):
+            wait = in_group[0] + 60.0 - now
         recent, ceiling = (
             (self._recent_paid, PAID_BROADCAST_CEILING) if paid else (self._recent, self.per_second)
         )
-        while recent and now - recent[0] >= 1.0:
-            recent.popleft()
-        wait = 0.0
-        if len(recent) >= ceiling:
-            wait = recent[0] + 1.0 - now
-        if chat_id is not None and chat_id in self._last_in_chat:
-            gap = 1.0 / self.per_chat_per_second
-            wait = max(wait, self._last_in_chat[chat_id] + gap - now)
+        if self.per_second is None:  # the bot-wide limits are off
+            ceiling = None
+        if ceiling is not None:
+            while recent and now - recent[0] >= 1.0:
+                recent.popleft()
+            if len(recent) >= ceiling:
+                wait = max(wait, recent[0] + 1.0 - now)
+            if chat_id is not None and chat_id in self._last_in_chat:
+                gap = 1.0 / self.per_chat_per_second
+                wait = max(wait, self._last_in_chat[chat_id] + gap - now)
         if wait > 0:
             self.refusals += 1
             raise rate_limited(max(1, math.ceil(wait)))
+        if in_group is not None:
+            in_group.append(now)
+        if ceiling is None:
+            return
         recent.append(now)
         if chat_id is not None:
             self._last_in_chat[chat_id] = now
+
+    def _group_window(self, chat_id: int | None, now: float) -> deque[float] | None:
+        """A group's sends of the last minute (Telegram allows 20), or None: no group limit."""
+        if chat_id is None or chat_id >= 0 or self.per_group_per_minute is None:
+            return None
+        recent = self._in_group.setdefault(chat_id, deque())
+        while recent and now - recent[0] >= 60.0:
+            recent.popleft()
+        return recent
 
 
 class FaultPlan:

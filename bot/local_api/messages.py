@@ -19,14 +19,16 @@ class MessageMethods:
     async def sendMessage(self, params: JsonDict, files: dict[str, UploadedFile]) -> Any:
         chat_id = checks.chat_id_of(params)
         text = params.get("text")
-        visible = checks.checked_text(text, params.get("parse_mode"))
+        visible = checks.checked_text(text, params.get("parse_mode"), **self._html)
         markup = checks.checked_markup(params.get("reply_markup"))
         return self._send(chat_id, "sendMessage", params, {"text": visible}, str(text), markup)
 
     async def sendPhoto(self, params: JsonDict, files: dict[str, UploadedFile]) -> Any:
         chat_id = checks.chat_id_of(params)
         photo = self._input_file(params, files, "photo")
-        caption = checks.checked_text(params.get("caption"), params.get("parse_mode"), caption=True)
+        caption = checks.checked_text(
+            params.get("caption"), params.get("parse_mode"), caption=True, **self._html
+        )
         markup = checks.checked_markup(params.get("reply_markup"))
         width, height = (800, 600) if _from_url(photo) else checks.checked_image(photo.data)
         scale = min(1.0, 90 / max(width, height, 1))
@@ -46,7 +48,9 @@ class MessageMethods:
         document = self._input_file(params, files, "document")
         if not document.data and not _from_url(document):
             raise bad_request("file must be non-empty")
-        caption = checks.checked_text(params.get("caption"), params.get("parse_mode"), caption=True)
+        caption = checks.checked_text(
+            params.get("caption"), params.get("parse_mode"), caption=True, **self._html
+        )
         markup = checks.checked_markup(params.get("reply_markup"))
         content: JsonDict = {
             "document": {
@@ -75,7 +79,7 @@ class MessageMethods:
             raise bad_request("there is no text in the message to edit")
         text = params.get("text")
         parse_mode = params.get("parse_mode")
-        visible = checks.checked_text(text, parse_mode)
+        visible = checks.checked_text(text, parse_mode, **self._html)
         # Telegram drops the inline keyboard when an edit does not repeat it.
         markup = checks.inline_markup(checks.checked_markup(params.get("reply_markup")))
         unchanged_text = _formatting_key(visible, str(text), parse_mode) == _formatting_key(
@@ -107,6 +111,10 @@ class MessageMethods:
         return True
 
     # Helpers
+
+    @property
+    def _html(self) -> dict[str, bool]:
+        return {"always_html": self.state.check_html_always}
 
     def _send(
         self,
@@ -153,14 +161,10 @@ class MessageMethods:
         reply = params.get("reply_parameters")
         if isinstance(reply, str):
             reply = json.loads(reply)
-        if isinstance(reply, dict):
-            message_id, allow_missing = (
-                reply.get("message_id"),
-                reply.get("allow_sending_without_reply"),
-            )
-        else:
-            message_id = params.get("reply_to_message_id")
-            allow_missing = params.get("allow_sending_without_reply")
+        if not isinstance(reply, dict):
+            return None
+        message_id = reply.get("message_id")
+        allow_missing = reply.get("allow_sending_without_reply")
         if message_id is None:
             return None
         replied = self.state.message(chat_id, int(message_id))

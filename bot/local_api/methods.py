@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -28,6 +29,9 @@ CHAT_ACTIONS = frozenset(
         "upload_video_note",
     }
 )
+_WEBHOOK_URL = re.compile(r"https://[^\s/?#]+\S*", re.IGNORECASE)
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+MAX_WEBHOOK_CONNECTIONS = 100
 WEBHOOK_ACTIVE = (
     "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to "
     "delete the webhook first"
@@ -78,16 +82,29 @@ class BotApiMethods(MessageMethods):
         )
 
     async def setWebhook(self, params: JsonDict, files: dict[str, UploadedFile]) -> Any:
-        url = str(params.get("url") or "")
-        if url and not url.startswith("https://"):
+        url = params.get("url")
+        if not isinstance(url, str):
+            raise bad_request("bad webhook: Webhook URL must be a string")
+        if url and not _WEBHOOK_URL.match(url):
             raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not (isinstance(secret, str) and _SECRET_TOKEN.fullmatch(secret)):
+            raise bad_request("secret token contains unallowed characters or is too long")
+        connections = params.get("max_connections")
+        if connections is not None and (
+            isinstance(connections, bool)
+            or not isinstance(connections, int)
+            or not 1 <= connections <= MAX_WEBHOOK_CONNECTIONS
+        ):
+            raise bad_request("bad webhook: max_connections must be between 1 and 100")
         self.state.webhook_url = url
+        self.state.webhook_secret = secret or ""
         if params.get("drop_pending_updates"):
             self.queue.clear()
         return True
 
     async def deleteWebhook(self, params: JsonDict, files: dict[str, UploadedFile]) -> Any:
-        self.state.webhook_url = ""
+        self.state.webhook_url = self.state.webhook_secret = ""
         if params.get("drop_pending_updates"):
             self.queue.clear()
         return True
@@ -122,13 +139,16 @@ class BotApiMethods(MessageMethods):
     # Commands
 
     async def setMyCommands(self, params: JsonDict, files: dict[str, UploadedFile]) -> Any:
+        checks.check_command_scope(params)
         self.state.commands[commands_key(params)] = checks.checked_commands(params.get("commands"))
         return True
 
     async def getMyCommands(self, params: JsonDict, files: dict[str, UploadedFile]) -> Any:
+        checks.check_command_scope(params)
         return self.state.commands.get(commands_key(params), [])
 
     async def deleteMyCommands(self, params: JsonDict, files: dict[str, UploadedFile]) -> Any:
+        checks.check_command_scope(params)
         self.state.commands.pop(commands_key(params), None)
         return True
 

@@ -61,6 +61,10 @@ class UpdateFactory:
         self, sender: Sender, content: JsonDict, reply_to_message_id: int | None = None
     ) -> JsonDict:
         user = self.user(sender)
+        if sender.chat == sender.user_id:
+            self.state.started.add(sender.user_id)  # the bot may write to them from now on
+        elif sender.chat < 0 and sender.chat not in self.state.left_groups:
+            self.state.join_group(sender.chat)  # the bot sees the group's messages: it is in it
         message: JsonDict = {
             "message_id": self.state.next_message_id(sender.chat),
             "from": user,

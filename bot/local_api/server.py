@@ -24,9 +24,19 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiohttp import web
 
-from bot.local_api.faults import SEND_METHODS, Delay, Fault, FaultPlan, FloodControl, injected_error
+from bot.local_api.faults import (
+    CHAT_METHODS,
+    SEND_METHODS,
+    Delay,
+    Fault,
+    FaultPlan,
+    FloodControl,
+    injected_error,
+    not_in_group,
+)
 from bot.local_api.members import MemberActions
 from bot.local_api.methods import BotApiMethods, commands_key
+from bot.local_api.parameters import check_parameters
 from bot.local_api.pushes import UpdateFactory
 from bot.local_api.records import ApiError, Call, JsonDict, SentMessage, UploadedFile
 from bot.local_api.requests import read_request
@@ -47,6 +57,8 @@ class LocalBotAPI(MemberActions):
         first_name: str = "Refleks",
         limit_per_second: float | None = None,
         per_chat_per_second: float = 1.0,
+        check_html_always: bool = False,
+        refuses_strangers: bool = True,
     ) -> None:
         self.token = token
         bot_user: JsonDict = {
@@ -59,6 +71,7 @@ class LocalBotAPI(MemberActions):
             "supports_inline_queries": False,
         }
         self.state = TelegramState(bot_user)
+        self.state.check_html_always = check_html_always
         self.updates = UpdateQueue()
         self.faults = FaultPlan()
         self.flood = FloodControl(limit_per_second, per_chat_per_second)
@@ -72,9 +85,9 @@ class LocalBotAPI(MemberActions):
         self._base_url: str | None = None
         self._host: LocalBotAPI | None = None  # the server this bot is served by, if another
         self._bots: dict[str, LocalBotAPI] = {token: self}  # by token, on the host
-        # Telegram's rule, off unless asked for (many tests write to members who never wrote):
-        # a bot cannot start a private chat with someone who has not written to it first.
-        self.refuses_strangers = False
+        # Telegram's rule: a bot cannot start a private chat with someone who has not written
+        # to it there first. A test about something else may switch it off.
+        self.refuses_strangers = refuses_strangers
 
     def add_bot(self, token: str, *, username: str, first_name: str = "Refleks") -> LocalBotAPI:
         """Another bot on this server, with a state of its own; returns its side of the API."""
@@ -88,6 +101,8 @@ class LocalBotAPI(MemberActions):
             first_name=first_name,
             limit_per_second=self.flood.per_second,
             per_chat_per_second=self.flood.per_chat_per_second,
+            check_html_always=self.check_html_always,
+            refuses_strangers=self.refuses_strangers,
         )
         other._host = self
         self._bots[token] = other
@@ -153,6 +168,15 @@ class LocalBotAPI(MemberActions):
         return self.state.bot_user
 
     @property
+    def check_html_always(self) -> bool:
+        """Refuse texts and captions that are no valid HTML whatever their parse_mode says."""
+        return self.state.check_html_always
+
+    @check_html_always.setter
+    def check_html_always(self, value: bool) -> None:
+        self.state.check_html_always = value
+
+    @property
     def blocked_users(self) -> set[int]:
         return self.faults.blocked_users
 
@@ -184,6 +208,17 @@ class LocalBotAPI(MemberActions):
 
     def delay_next(self, method: str, seconds: float, *, count: int = 1) -> None:
         self.faults.delays.append(Delay(method.lower(), seconds, count))
+
+    # Groups
+
+    def add_to_group(self, chat_id: int) -> None:
+        """Someone added the bot to a group (a member writing there does so too)."""
+        self.state.join_group(chat_id)
+
+    def remove_from_group(self, chat_id: int) -> None:
+        """Someone removed the bot from a group: it can no longer write there."""
+        self.state.groups.discard(chat_id)
+        self.state.left_groups.add(chat_id)
 
     # What the bot did
 
@@ -288,10 +323,13 @@ class LocalBotAPI(MemberActions):
                 raise ApiError(401, "Unauthorized")
             if handler is None:
                 raise ApiError(404, "Not Found")
+            check_parameters(name, params)
             await self._pause(self.faults.take_delay(key))
             chat_id = _chat_id(params)
             self.faults.raise_injected(key, chat_id)
             self.faults.raise_if_blocked(key, chat_id)
+            if key in CHAT_METHODS:
+                self._refuse_outsider(chat_id)
             if key in SEND_METHODS:
                 self._refuse_stranger(chat_id)
                 self.flood.check(chat_id, paid=params.get("allow_paid_broadcast") is True)
@@ -304,8 +342,14 @@ class LocalBotAPI(MemberActions):
         self._notify(call)
         return web.json_response(body, status=call.status)
 
+    def _refuse_outsider(self, chat_id: int | None) -> None:
+        """A bot writes only in groups it is a member of."""
+        if chat_id is None or chat_id >= 0 or chat_id in self.state.groups:
+            return
+        raise not_in_group(chat_id, kicked=chat_id in self.state.left_groups)
+
     def _refuse_stranger(self, chat_id: int | None) -> None:
-        stranger = chat_id is not None and chat_id > 0 and chat_id not in self.state.users
+        stranger = chat_id is not None and chat_id > 0 and chat_id not in self.state.started
         if self.refuses_strangers and stranger:
             raise ApiError(403, NEVER_STARTED)
 

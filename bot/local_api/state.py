@@ -14,12 +14,17 @@ class TelegramState:
         self.bot_user = bot_user
         self.clock = clock
         self.users: dict[int, JsonDict] = {}
+        self.started: set[int] = set()  # users who wrote to the bot in their private chat
+        self.groups: set[int] = set()  # group chats the bot is a member of
+        self.left_groups: set[int] = set()  # group chats the bot was removed from
         self.messages: dict[tuple[int, int], JsonDict] = {}  # (chat_id, message_id) -> Message
         self.sent: list[SentMessage] = []
         self.sent_by_key: dict[tuple[int, int], SentMessage] = {}
         self.files: dict[str, UploadedFile] = {}
         self.commands: dict[str, list[JsonDict]] = {}  # key: scope JSON + language code
         self.webhook_url = ""
+        self.webhook_secret = ""
+        self.check_html_always = False  # check texts as HTML whatever their parse_mode says
         self.open_callback_queries: set[str] = set()
         self.callback_answers: dict[str, JsonDict] = {}
         self._last_message_id: dict[int, int] = {}
@@ -64,6 +69,10 @@ class TelegramState:
             return chat
         kind = "supergroup" if str(chat_id).startswith("-100") else "group"
         return {"id": chat_id, "type": kind, "title": f"Group {chat_id}"}
+
+    def join_group(self, chat_id: int) -> None:
+        self.groups.add(chat_id)
+        self.left_groups.discard(chat_id)
 
     def store_file(self, filename: str, data: bytes, mime_type: str) -> UploadedFile:
         self._file_counter += 1

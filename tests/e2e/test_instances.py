@@ -236,6 +236,7 @@ class Fleet:
         self.invites = await seed_school(app, start=MONDAY)
         for user in (*STAFF, *LEADERS):
             invite = self.invites["leader" if user in LEADERS else "staff"]
+            self.api.push_message(user, f"/start {invite}")  # they wrote; joined below directly
             async with app.uow_factory() as uow:
                 await join(uow, invite, user, oslo(MONDAY, 7))
 

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from bot.app import build_app
 from bot.clock import tick
-from bot.local_api import SentMessage
+from bot.local_api import LocalBotAPI, SentMessage
 from bot.planner import plan_due
 from content.loader import load_packages
 from content.outline import outline
@@ -437,30 +437,35 @@ async def test_two_instances_closing_and_sending_at_once_send_each_summary_once(
 async def test_a_crash_after_freezing_but_before_sending_sends_each_summary_once(
     database_url: str,
 ) -> None:
-    async with running_refleks(database_url, oslo(MONDAY, 7), threshold=THRESHOLD) as refleks:
-        await join_school(refleks)
-        for offset in range(5):
-            await morning(refleks, MONDAY + timedelta(days=offset), everyone(STAFF))
-        group = await group_id(refleks, "nordby/laerere")
-        summaries = refleks.app.dispatcher.workflow_data["summaries"]
-        closed = await plan_due(
-            refleks.app.uow_factory,
-            partial(outline, refleks.app.catalogue),
-            oslo(FRIDAY, 14),
-            close_week=summaries.close_week,
-        )
-        assert closed.summaries == 1 + len(STAFF)  # frozen and owed, then the process dies
-        async with refleks.app.uow_factory() as uow:
-            frozen = await uow.summaries.get(group, MONDAY)
-        assert frozen is not None
-    async with running_refleks(database_url, oslo(FRIDAY, 14, 3), threshold=THRESHOLD) as again:
-        report = await again.tick()
-        assert report.planned.summaries == 0  # the week stays closed as it was frozen
-        await again.tick(oslo(FRIDAY, 14, 4))
-        for user in (LEADER, *STAFF):
-            assert len(headers(again.messages(user))) == 1, user
-        async with again.app.uow_factory() as uow:
-            assert await uow.summaries.get(group, MONDAY) == frozen
+    async with LocalBotAPI() as telegram:  # Telegram stays up while the bot restarts
+        async with running_refleks(
+            database_url, oslo(MONDAY, 7), threshold=THRESHOLD, api=telegram
+        ) as refleks:
+            await join_school(refleks)
+            for offset in range(5):
+                await morning(refleks, MONDAY + timedelta(days=offset), everyone(STAFF))
+            group = await group_id(refleks, "nordby/laerere")
+            summaries = refleks.app.dispatcher.workflow_data["summaries"]
+            closed = await plan_due(
+                refleks.app.uow_factory,
+                partial(outline, refleks.app.catalogue),
+                oslo(FRIDAY, 14),
+                close_week=summaries.close_week,
+            )
+            assert closed.summaries == 1 + len(STAFF)  # frozen and owed, then the process dies
+            async with refleks.app.uow_factory() as uow:
+                frozen = await uow.summaries.get(group, MONDAY)
+            assert frozen is not None
+        async with running_refleks(
+            database_url, oslo(FRIDAY, 14, 3), threshold=THRESHOLD, api=telegram
+        ) as again:
+            report = await again.tick()
+            assert report.planned.summaries == 0  # the week stays closed as it was frozen
+            await again.tick(oslo(FRIDAY, 14, 4))
+            for user in (LEADER, *STAFF):
+                assert len(headers(again.messages(user))) == 1, user
+            async with again.app.uow_factory() as uow:
+                assert await uow.summaries.get(group, MONDAY) == frozen
 
 
 # --- kick-off, notes, /summary and pooling -----------------------------------------------------

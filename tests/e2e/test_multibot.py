@@ -85,7 +85,7 @@ async def test_each_organisations_members_get_their_steps_from_its_own_bot_only_
         database_url, oslo(MONDAY, 7), more_bots={VESTBY_TOKEN: VESTBY_BOT}
     ) as nordby:
         vestby = nordby.on_bot(VESTBY_TOKEN)
-        nordby.api.refuses_strangers = vestby.api.refuses_strangers = True
+        assert nordby.api.refuses_strangers and vestby.api.refuses_strangers  # as Telegram
         nordby.invites = await seed_school(nordby.app, start=MONDAY)
         vestby.invites = await seed_vestby(nordby.app, start=MONDAY)
         for user in (ANNE, BJORN):

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import inspect, select
 
+from bot.local_api import LocalBotAPI
 from storage.models import AnswerRow, ParticipationRow
 from tests.support.harness import Refleks, oslo, running_refleks, seed_school
 
@@ -178,12 +179,14 @@ async def test_a_crash_between_claim_and_send_is_retried_after_the_lease(databas
 
 
 async def test_a_restart_mid_week_sends_each_step_once(database_url: str) -> None:
-    for day in range(5):
-        async with running_refleks(database_url, oslo(MONDAY + timedelta(days=day), 7)) as refleks:
-            if day == 0:
-                refleks.invites = await seed_school(refleks.app, start=MONDAY)
-                await refleks.join(ANNE)
-            await refleks.tick(oslo(MONDAY + timedelta(days=day), 8))
-            await refleks.tick(oslo(MONDAY + timedelta(days=day), 9))
-            ids = await steps_sent(refleks, ANNE)
-            assert len(ids) == len(set(ids)) == day + 1
+    async with LocalBotAPI() as telegram:  # Telegram stays up while the bot restarts
+        for day in range(5):
+            morning = oslo(MONDAY + timedelta(days=day), 7)
+            async with running_refleks(database_url, morning, api=telegram) as refleks:
+                if day == 0:
+                    refleks.invites = await seed_school(refleks.app, start=MONDAY)
+                    await refleks.join(ANNE)
+                await refleks.tick(oslo(MONDAY + timedelta(days=day), 8))
+                await refleks.tick(oslo(MONDAY + timedelta(days=day), 9))
+                ids = await steps_sent(refleks, ANNE)
+                assert len(ids) == len(set(ids)) == day + 1

@@ -58,6 +58,7 @@ async def test_a_tick_at_send_time_sends_the_step_once(database_url: str) -> Non
         ):
             code, _, err = await refleks(api, database_url, *args)
             assert code == 0, err
+        api.push_message(5001, "/start")  # the member wrote to the bot; joined below directly
         engine = make_engine(database_url)
         async with UnitOfWorkFactory(make_sessions(engine))() as uow:  # a member joined
             member = await uow.members.ensure(5001, language="nb")

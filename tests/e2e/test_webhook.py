@@ -161,6 +161,7 @@ async def test_shutdown_finishes_the_batch_in_hand_and_claims_no_more(database_u
     later), and nothing more is claimed: the rest waits, pending, for the next instance."""
     async with webhook_server(database_url) as hook:
         for user in (ANNE, ANNE + 1):
+            hook.start_update(user, user)  # they wrote /start (joined below, without the bot)
             async with hook.app.uow_factory() as uow:
                 await join(uow, hook.invites["staff"], user, oslo(MONDAY, 7))
         hook.app.clock = ManualClock(oslo(MONDAY, 8))

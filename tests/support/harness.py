@@ -94,15 +94,21 @@ async def running_refleks(
     *,
     threshold: int = 3,
     more_bots: dict[str, str] | None = None,
+    api: LocalBotAPI | None = None,
     **settings: object,
 ) -> AsyncIterator[Refleks]:
-    """`more_bots`: token -> username of further bots (MORE_BOT_TOKENS), on the same server."""
-    api = LocalBotAPI()
-    for token, username in (more_bots or {}).items():
-        api.add_bot(token, username=username)
+    """`more_bots`: token -> username of further bots (MORE_BOT_TOKENS), on the same server.
+
+    `api`: a server already running, which outlives this Refleks: a restart of the bot, with
+    Telegram remembering who wrote to it. Otherwise a server of its own."""
+    own_server = api is None
+    if api is None:
+        api = LocalBotAPI()
+        for token, username in (more_bots or {}).items():
+            api.add_bot(token, username=username)
+        await api.start()
     if more_bots:
         settings["more_bot_tokens"] = ",".join(more_bots)
-    await api.start()
     clock = ManualClock(now)
     config = Settings(
         _env_file=None,  # type: ignore[call-arg]
@@ -126,7 +132,8 @@ async def running_refleks(
         if refleks.polling is not None:
             await stop_polling(app, refleks.polling)
         await app.close()
-        await api.stop()
+        if own_server:
+            await api.stop()
 
 
 ONE_DAY = timedelta(days=1)

@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.telegram_html import html_errors, utf16_length, visible_length, visible_text
+from domain.telegram_html import (
+    html_errors,
+    telegram_refusals,
+    utf16_length,
+    visible_length,
+    visible_text,
+)
 
 
 @pytest.mark.parametrize(
@@ -21,7 +27,6 @@ from domain.telegram_html import html_errors, utf16_length, visible_length, visi
         '<span class="tg-spoiler">secret</span> <tg-spoiler>also secret</tg-spoiler>',
         '<a href="https://example.org/?a=1&amp;b=2">link</a>',
         "<a href='https://example.org'>single quotes</a>",
-        "<a href=https://example.org>unquoted</a>",
         "<code>x = 1</code>",
         '<pre><code class="language-python">print("hi")</code></pre>',
         "<pre>plain block</pre>",
@@ -67,11 +72,23 @@ def test_accepts_what_telegram_accepts(text: str) -> None:
         ("<tg-emoji>👍</tg-emoji>", "needs a numeric emoji-id"),
         ("<b/>", "self-closing tag"),
         ("<b disabled>x</b>", "has no value"),
+        ("<a href=https://example.org>unquoted</a>", "must be in quotes"),
     ],
 )
 def test_refuses_what_telegram_refuses(text: str, fragment: str) -> None:
     errors = html_errors(text)
     assert any(fragment in error for error in errors), errors
+
+
+@pytest.mark.parametrize("text", ["salt & pepper", "&nbsp;", "&lt without semicolon", "&#0;"])
+def test_telegram_itself_keeps_a_bare_ampersand_as_text(text: str) -> None:
+    assert telegram_refusals(text) == []
+    assert visible_text(text) == text
+
+
+def test_telegram_refuses_the_rest_as_html_errors_does() -> None:
+    assert telegram_refusals("<b>a & b") == ["unclosed tag <b> opened at position 0"]
+    assert telegram_refusals("<a href=x>y</a>") != []
 
 
 def test_reports_every_problem_not_only_the_first() -> None:
