@@ -1,7 +1,7 @@
 """Every benchmark, one after another, each in a process of its own (so each peak memory figure
 is that benchmark's), then bench/RESULTS.md rewritten with their figures and this machine.
 
-    python bench/run_all.py [--only delivery,answers,tick,summaries,freeze] [--no-write]
+    python bench/run_all.py [--only delivery,answers,tick,summaries,freeze,flood] [--no-write]
 
 Needs PostgreSQL on 127.0.0.1:5432 (REFLEKS_BENCH_PG_URL to change it); each benchmark makes and
 drops a database of its own. Takes some 15-25 minutes on two cores.
@@ -159,6 +159,13 @@ def key_figures(results: dict[str, dict[str, Any]]) -> list[str]:
                 f" + compaction {compaction:.1f} s | {(new + compaction) / old:.2f} x the old"
                 f" freeze ({old:.1f} s) |"
             )
+    flood = results.get("flood")
+    if flood:
+        rows.append(
+            f"| 6 flood, {flood['burst']} messages from one member | another member's /help"
+            f" answered in {flood['flooded_s']:.1f} s, {flood['refusals']} 429s"
+            f" | {flood['ratio']:.0f} x a quiet bot ({flood['quiet_s'] * 1000:.0f} ms) |"
+        )
     return rows
 
 
@@ -205,7 +212,7 @@ def write_results(
 def main() -> int:
     in_project_environment()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", default="delivery,answers,tick,summaries,freeze")
+    parser.add_argument("--only", default="delivery,answers,tick,summaries,freeze,flood")
     parser.add_argument("--no-write", action="store_true", help="leave RESULTS.md alone")
     args = parser.parse_args()
     wanted = args.only.split(",")
@@ -217,6 +224,7 @@ def main() -> int:
         ("answers", "bench_answers.py"),
         ("tick", "bench_tick.py"),
         ("freeze", "bench_freeze.py"),
+        ("flood", "bench_flood.py"),
     ):
         if name in wanted:
             outputs[name], result, took[name] = run(script)
