@@ -193,7 +193,7 @@ def inbound_limit(settings: Settings, storage: BaseStorage, metrics: Metrics) ->
     """Counted in Redis with REDIS_URL (all instances see one chat's flood), else in memory."""
     redis = getattr(storage, "redis", None)
     window = settings.inbound_window_seconds
-    counter = RedisCounter(redis, window) if redis is not None else MemoryCounter()
+    counter = RedisCounter(redis) if redis is not None else MemoryCounter()
     return InboundLimit(settings.inbound_limit, window, counter, metrics)
 
 

@@ -7,7 +7,10 @@ several instances share the count, and in memory otherwise."""
 from __future__ import annotations
 
 import logging
+import math
+import secrets
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
@@ -22,35 +25,57 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
 class InboundCounter(Protocol):
-    async def hit(self, key: str, window: int) -> int:
-        """Counts an update for `key` in window number `window`; returns the count so far."""
+    async def hit(self, key: str, now: float, window: float) -> int:
+        """Counts an update for `key` at `now`; returns how many came in the last `window`
+        seconds, this one included (a sliding window: a flood cannot restart it by lasting
+        past a boundary)."""
+
+    async def first_warning(self, key: str, now: float, window: float) -> bool:
+        """True when `key` was not warned in the last `window` seconds (and marks it warned)."""
 
 
 class MemoryCounter:
     def __init__(self) -> None:
-        self._counts: dict[str, tuple[int, int]] = {}
+        self._times: dict[str, deque[float]] = {}
+        self._warned: dict[str, float] = {}
 
-    async def hit(self, key: str, window: int) -> int:
-        seen, count = self._counts.get(key, (window, 0))
-        count = count + 1 if seen == window else 1
-        self._counts[key] = (window, count)
-        if len(self._counts) > 50_000:  # chats that went quiet
-            self._counts = {k: v for k, v in self._counts.items() if v[0] >= window}
-        return count
+    async def hit(self, key: str, now: float, window: float) -> int:
+        times = self._times.setdefault(key, deque())
+        times.append(now)
+        while times and times[0] <= now - window:
+            times.popleft()
+        if len(self._times) > 50_000:  # forget chats that went quiet
+            self._times = {k: t for k, t in self._times.items() if t and t[-1] > now - window}
+        return len(times)
+
+    async def first_warning(self, key: str, now: float, window: float) -> bool:
+        if now - self._warned.get(key, float("-inf")) < window:
+            return False
+        self._warned[key] = now
+        if len(self._warned) > 50_000:
+            self._warned = {k: t for k, t in self._warned.items() if now - t < window}
+        return True
 
 
 class RedisCounter:
-    def __init__(self, redis: Any, window_seconds: float) -> None:
-        self.redis = redis
-        self.expiry = max(1, round(window_seconds * 2))
+    """The same in Redis: a sorted set of arrival times per chat, and a warned-key with expiry."""
 
-    async def hit(self, key: str, window: int) -> int:
-        name = f"refleks:inbound:{key}:{window}"
+    def __init__(self, redis: Any) -> None:
+        self.redis = redis
+
+    async def hit(self, key: str, now: float, window: float) -> int:
+        name = f"refleks:inbound:{key}"
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(name)
-            pipe.expire(name, self.expiry)
-            count, _ = await pipe.execute()
+            pipe.zadd(name, {f"{now:.6f}:{secrets.token_hex(4)}": now})
+            pipe.zremrangebyscore(name, "-inf", now - window)
+            pipe.zcard(name)
+            pipe.expire(name, max(1, math.ceil(window)))
+            _, _, count, _ = await pipe.execute()
         return int(count)
+
+    async def first_warning(self, key: str, now: float, window: float) -> bool:
+        name = f"refleks:inbound:{key}:warned"
+        return bool(await self.redis.set(name, "1", nx=True, ex=max(1, math.ceil(window))))
 
 
 class InboundLimit(BaseMiddleware):
@@ -74,13 +99,13 @@ class InboundLimit(BaseMiddleware):
             return await handler(event, data)
         chat_id, private, language = sender
         bot: Bot = data["bot"]
-        window = int(self.clock() // self.window_seconds)
-        count = await self.counter.hit(f"{bot.id}:{chat_id}", window)
+        key, now, window = f"{bot.id}:{chat_id}", self.clock(), self.window_seconds
+        count = await self.counter.hit(key, now, window)
         if count <= self.limit:
             return await handler(event, data)
         if self.metrics is not None:
             self.metrics.updates_dropped.labels(bot.id).inc()
-        if count == self.limit + 1:
+        if await self.counter.first_warning(key, now, window):
             log.info("inbound limit: a chat sent more than %s updates in a window", self.limit)
             if private:
                 texts = Texts(pick_language(None, language))

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import time
+
 from bot.inbound_limit import MemoryCounter
 from bot.ratelimit import CHAT_MARGIN, GROUP_CHAT_INTERVAL, RateLimiter, chat_interval
 
 
-async def test_a_chat_is_counted_per_window_and_starts_again_in_the_next() -> None:
+async def test_a_chat_is_counted_over_a_sliding_window_and_warned_once_per_window() -> None:
     counter = MemoryCounter()
-    assert [await counter.hit("1:42", 7) for _ in range(3)] == [1, 2, 3]
-    assert await counter.hit("1:43", 7) == 1  # another chat counts on its own
-    assert await counter.hit("1:42", 8) == 1  # a new window
+    assert [await counter.hit("1:42", t, 10) for t in (0.0, 1.0, 2.0)] == [1, 2, 3]
+    assert await counter.hit("1:43", 2.0, 10) == 1  # another chat counts on its own
+    assert await counter.hit("1:42", 10.5, 10) == 3  # the first two have slid out
+    assert await counter.first_warning("1:42", 3.0, 10)
+    assert not await counter.first_warning("1:42", 12.9, 10)
+    assert await counter.first_warning("1:42", 13.0, 10)
 
 
 def test_a_group_is_spaced_for_twenty_messages_a_minute() -> None:
@@ -30,3 +35,23 @@ async def test_the_limiter_spaces_sends_to_one_group_by_three_seconds() -> None:
     for _ in range(3):
         await limiter.wait(-100123)
     assert slept == [GROUP_CHAT_INTERVAL * CHAT_MARGIN, 2 * (GROUP_CHAT_INTERVAL * CHAT_MARGIN)]
+
+
+async def test_the_redis_counter_slides_and_warns_once_like_the_memory_one() -> None:
+    from redis.asyncio import Redis
+
+    from bot.inbound_limit import RedisCounter
+    from tests.conftest import REDIS_URL, require_service
+
+    require_service("Redis", "127.0.0.1", 6379)
+    redis = Redis.from_url(REDIS_URL)
+    key = f"test:{time.time_ns()}"
+    try:
+        counter = RedisCounter(redis)
+        assert [await counter.hit(key, t, 10) for t in (0.0, 1.0, 2.0)] == [1, 2, 3]
+        assert await counter.hit(key, 10.5, 10) == 3
+        assert await counter.first_warning(key, 3.0, 10)
+        assert not await counter.first_warning(key, 4.0, 10)
+    finally:
+        await redis.delete(f"refleks:inbound:{key}", f"refleks:inbound:{key}:warned")
+        await redis.aclose()
