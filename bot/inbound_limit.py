@@ -94,7 +94,7 @@ class InboundLimit(BaseMiddleware):
         self.clock = clock
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        sender = _sender(event)
+        sender = sender_of(event) if isinstance(event, Update) else None
         if self.limit <= 0 or sender is None:
             return await handler(event, data)
         chat_id, private, language = sender
@@ -113,10 +113,9 @@ class InboundLimit(BaseMiddleware):
         return None  # dropped: the update counts as handled
 
 
-def _sender(event: TelegramObject) -> tuple[int, bool, str | None] | None:
-    """The chat an update came from, whether it is private, and the sender's language."""
-    if not isinstance(event, Update):
-        return None
+def sender_of(event: Update) -> tuple[int, bool, str | None] | None:
+    """The chat an update came from, whether it is private, and the sender's language (also
+    the polling's lane: bot.polling)."""
     if event.message is not None:
         message = event.message
         language = message.from_user.language_code if message.from_user is not None else None

@@ -24,6 +24,8 @@ from aiogram.methods import GetUpdates
 from aiogram.types import Update
 from aiogram.utils.backoff import Backoff, BackoffConfig
 
+from bot.inbound_limit import sender_of
+
 log = logging.getLogger(__name__)
 BACKOFF = BackoffConfig(min_delay=1.0, max_delay=30.0, factor=1.5, jitter=0.1)
 ALLOWED_UPDATES = ["message", "callback_query"]
@@ -31,12 +33,8 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 
 def lane_of(update: Update) -> int:
     """The chat an update belongs to (its lane); updates without one share lane 0."""
-    if update.message is not None:
-        return update.message.chat.id
-    if update.callback_query is not None:
-        query = update.callback_query
-        return query.message.chat.id if query.message is not None else query.from_user.id
-    return 0
+    sender = sender_of(update)
+    return 0 if sender is None else sender[0]
 
 
 async def handle_batch(
