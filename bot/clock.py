@@ -64,16 +64,15 @@ async def _plan(app: App, now: datetime) -> PlanReport:
     async with app.uow_factory() as uow:
         await uow.members.resume_due(now.date())
         retention = timedelta(weeks=app.settings.answer_retention_weeks)
-        if await uow.answers.purge_text(shown_before=_monday(now.date() - retention)):
-            summaries.sealed_since_compaction = True
+        purged = await uow.answers.purge_text(shown_before=_monday(now.date() - retention))
         await summaries.forget_texts(uow, before=_monday(now.date() - retention))
         await uow.updates.prune(before=now.date() - timedelta(days=7))
         await uow.commit()
+    sealed = 0
     if night_seal_due(now, app.settings.timezone, app.night_sealed_on):
         app.night_sealed_on = local_date(now, app.settings.timezone)
         since = monday_of(app.night_sealed_on) - timedelta(weeks=1)
-        if await seal_open_weeks(app.uow_factory, since):
-            summaries.sealed_since_compaction = True
+        sealed = await seal_open_weeks(app.uow_factory, since)
     settings = app.settings
     pacing = Pacing(settings.messages_per_second, app.bot.id, settings.timezone)
     planned = await plan_due(
@@ -84,8 +83,8 @@ async def _plan(app: App, now: datetime) -> PlanReport:
         pacing=pacing,
     )
     await pace(app.uow_factory, now, pacing)  # reminders and summaries, written unbooked
-    if summaries.sealed_since_compaction:
-        summaries.sealed_since_compaction = False
+    # Old versions of rewritten answers (retention, the night's seal, a week's freeze) go.
+    if summaries.take_sealed() or purged or sealed:
         await compact_answers(app.engine)
     return planned
 

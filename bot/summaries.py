@@ -75,8 +75,7 @@ class Summaries:
         self._charts: OrderedDict[ChartKey, list[bytes]] = OrderedDict()
         self._drawing: dict[ChartKey, asyncio.Task[list[bytes]]] = {}
         self._texts_forgotten_before: date | None = None  # the cut-off moves once a week
-        # A freeze or the retention rewrote answers: their old versions wait for a compaction.
-        self.sealed_since_compaction = False
+        self._sealed = False  # a freeze rewrote answers since the clock last asked
 
     def close(self) -> None:
         """Stops the chart workers (the application's shutdown)."""
@@ -168,7 +167,12 @@ class Summaries:
         that nothing in the database ties one of them to its writer's participation row (see
         the README's threat model); the clock then compacts the table (`storage.db`)."""
         await uow.answers.rewrite_week(group_id, week)
-        self.sealed_since_compaction = True
+        self._sealed = True
+
+    def take_sealed(self) -> bool:
+        """Whether a freeze sealed a week since the last call: the clock then compacts."""
+        sealed, self._sealed = self._sealed, False
+        return sealed
 
     async def forget_texts(self, uow: UnitOfWork, before: date) -> int:
         """Retention for frozen summaries of weeks before `before`: the answer texts go, the
