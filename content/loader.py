@@ -3,12 +3,14 @@
 PyYAML first composes a file into nodes, which remember their lines; pydantic then checks the
 data against the schema, and each error's location is walked back to the nearest line. On top
 of the schema we check what it cannot see: keys written twice (PyYAML silently keeps the last),
-step ids used twice, Telegram HTML, and translations that change a question's shape.
+step ids used twice, Telegram HTML, and mirror files (translations) whose shape leaves the
+bokmål file's (`content.mirrors`).
 """
 
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,13 +21,23 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from content import schema
-from content.schema import Module, Package, QuestionText, Step, StepText
+from content.mirrors import (
+    LANGUAGE_NAMES,
+    LOADER_KEYS,
+    PACKAGE_SUFFIX,
+    differences,
+    language_of,
+    mirror_path,
+    package_file_of,
+    with_translations,
+)
+from content.schema import TRANSLATED_LANGUAGES, Module, Package, QuestionText, Step, StepText
 from domain import yaml_lines
+from domain.summary_words import StepWords
 from domain.telegram_html import html_errors
 from domain.yaml_lines import Lines, YamlPath
 
 PACKAGES_DIR = Path(__file__).parent / "packages"
-PACKAGE_SUFFIX = ".yaml"
 
 
 # the fields Telegram shows as HTML; options and labels go on buttons, which show plain text
@@ -64,6 +76,7 @@ class Catalogue(Mapping[str, Package]):
     def __init__(self, packages: Iterable[Package]) -> None:
         self._packages: dict[str, Package] = {}
         self._steps: dict[tuple[str, str], tuple[Module, Step]] = {}
+        self._words: dict[str, dict[str, StepWords]] = {}
         for package in packages:
             if package.id in self._packages:
                 raise ValueError(f"two packages have the id {package.id!r}")
@@ -85,6 +98,18 @@ class Catalogue(Mapping[str, Package]):
 
     def __repr__(self) -> str:
         return f"Catalogue({sorted(self._packages)})"
+
+    def step_words(self, language: str) -> Mapping[str, StepWords]:
+        """Every step's words in `language`, by step id, for reading frozen summaries. A step id
+        that two packages share is left out: its words could belong to either."""
+        if language not in self._words:
+            counts = Counter(step_id for _, step_id in self._steps)
+            self._words[language] = {
+                step_id: _words(localized(step, language))
+                for (_, step_id), (_, step) in self._steps.items()
+                if counts[step_id] == 1
+            }
+        return self._words[language]
 
     def step(self, package_id: str, step_id: str) -> tuple[Module, Step]:
         try:
@@ -119,6 +144,10 @@ def localized(step: Step, language: str) -> LocalizedStep:
     )
 
 
+def _words(step: LocalizedStep) -> StepWords:
+    return StepWords(step.title, step.prompt, step.options, step.scale_labels)
+
+
 def _same_count(translated: list[str] | None, original: list[str] | None) -> tuple[str, ...]:
     # answers are stored by position, so a translation may only rename, never add or drop
     if translated and original and len(translated) == len(original):
@@ -142,16 +171,20 @@ def load_packages(paths: Iterable[Path] | None = None) -> Catalogue:
 
 
 def lint(paths: list[Path]) -> list[Problem]:
-    return check(paths)[1]
+    """Every problem, a missing translation included."""
+    return check(paths, complete=True)[1]
 
 
-def check(paths: Iterable[Path]) -> tuple[list[Package], list[Problem]]:
-    """The packages that passed and the problems of those that did not, across all `paths`."""
+def check(paths: Iterable[Path], *, complete: bool = False) -> tuple[list[Package], list[Problem]]:
+    """The packages that passed and the problems of those that did not, across all `paths`.
+
+    A package's mirror files are checked with it. `complete` (the lint) also requires every
+    translation; the bot reads a package whose mirrors are missing in bokmål."""
     packages: list[Package] = []
     problems: list[Problem] = []
     package_lines: dict[str, tuple[str, int]] = {}  # package id -> where it was first seen
     for file in _package_files(paths, problems):
-        package, lines, file_problems = _check_file(file)
+        package, lines, file_problems = _check_package(file, complete=complete)
         problems.extend(file_problems)
         if package is None:
             continue
@@ -172,33 +205,74 @@ def check(paths: Iterable[Path]) -> tuple[list[Package], list[Problem]]:
 
 
 def _package_files(paths: Iterable[Path], problems: list[Problem]) -> list[Path]:
+    """The bokmål package files among `paths`; a mirror named on its own stands for its package."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(path.glob(f"*{PACKAGE_SUFFIX}"))
+            found = [f for f in sorted(path.glob(f"*{PACKAGE_SUFFIX}")) if not language_of(f)]
             if not found:
                 problems.append(Problem(str(path), 0, f"no package files (*{PACKAGE_SUFFIX})"))
             files.extend(found)
         else:
-            files.append(path)
-    return files
+            files.append(package_file_of(path) if language_of(path) else path)
+    return list(dict.fromkeys(files))
 
 
-def _check_file(path: Path) -> tuple[Package | None, Lines, list[Problem]]:
+def _check_package(path: Path, *, complete: bool) -> tuple[Package | None, Lines, list[Problem]]:
+    package, data, lines, problems = _check_file(path)
+    if package is not None and package.package.language != "nb":
+        where = ("package", "language")
+        problems.append(
+            Problem(str(path), lines.get(where, 1), "package.language: a package file is bokmål")
+        )
+    mirrors: dict[str, Package] = {}
+    for language in TRANSLATED_LANGUAGES if data is not None else ():  # unreadable: no mirrors
+        mirror_file = mirror_path(path, language)
+        if not mirror_file.exists():
+            if complete:
+                name = LANGUAGE_NAMES[language]
+                problems.append(Problem(str(mirror_file), 0, f"missing: {path.name} in {name}"))
+            continue
+        mirror, mirror_problems = _check_mirror(mirror_file, language, data)
+        problems.extend(mirror_problems)
+        if mirror is not None:
+            mirrors[language] = mirror
+    if package is None or problems:
+        return None, lines, sorted(set(problems))
+    return with_translations(package, mirrors), lines, []
+
+
+def _check_mirror(
+    path: Path, language: str, original: object
+) -> tuple[Package | None, list[Problem]]:
+    mirror, data, lines, problems = _check_file(path)
+    file = str(path)
+    if data is not None and original is not None:
+        problems.extend(
+            Problem(file, yaml_lines.line_of(lines, where), f"{_where(where)}: {message}")
+            for where, message in differences(original, data, language)
+        )
+    if problems:
+        return None, sorted(set(problems))
+    return mirror, []
+
+
+def _check_file(path: Path) -> tuple[Package | None, object, Lines, list[Problem]]:
+    """The package in one file (bokmål or a mirror), its raw data and lines, and its problems."""
     file = str(path)
     try:
         raw = path.read_bytes()
     except OSError as error:
-        return None, {}, [Problem(file, 0, f"cannot read: {error.strerror or error}")]
+        return None, None, {}, [Problem(file, 0, f"cannot read: {error.strerror or error}")]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        return None, {}, [Problem(file, line, "not UTF-8 text")]
+        return None, None, {}, [Problem(file, line, "not UTF-8 text")]
     try:
         data, lines, problems = _parse(file, text)
     except _Broken as broken:  # nothing more to see in a file YAML cannot read
-        return None, {}, [broken.problem]
+        return None, None, {}, [broken.problem]
     package: Package | None = None
     try:
         package = Package.model_validate(data)
@@ -209,8 +283,8 @@ def _check_file(path: Path) -> tuple[Package | None, Lines, list[Problem]]:
         )
     problems.extend(_beyond_schema(file, data, lines))
     if problems:
-        return None, lines, sorted(set(problems))
-    return package, lines, []
+        return None, data, lines, sorted(set(problems))
+    return package, data, lines, []
 
 
 # --- YAML -------------------------------------------------------------------------------------
@@ -301,13 +375,21 @@ def _beyond_schema(file: str, data: object, lines: Lines) -> Iterator[Problem]:
             if first != line:
                 yield Problem(file, line, f"step id '{step_id}' is already used at line {first}")
         yield from _html_problems(file, step, path, lines)
-        translations = step.get("translations")
-        if isinstance(translations, dict):
-            for language, translation in translations.items():
-                if isinstance(translation, dict):
-                    where = (*path, "translations", language)
-                    yield from _html_problems(file, translation, where, lines)
-                    yield from _shape_problems(file, step, translation, where, lines)
+    yield from _loader_keys(file, data, lines, ())
+
+
+def _loader_keys(file: str, data: object, lines: Lines, path: YamlPath) -> Iterator[Problem]:
+    """`translations` and `titles` come from the mirror files, never from a file itself."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key in LOADER_KEYS:
+                message = f"'{key}' is not written here: translations live in mirror files"
+                yield _problem_at(file, lines, (*path, key), message)
+            else:
+                yield from _loader_keys(file, value, lines, (*path, key))
+    elif isinstance(data, list):
+        for index, item in enumerate(data):
+            yield from _loader_keys(file, item, lines, (*path, index))
 
 
 def _raw_steps(data: object) -> Iterator[tuple[YamlPath, dict[Any, Any]]]:
@@ -331,35 +413,6 @@ def _html_problems(
             line = lines.get((*path, *field), 1)
             for error in html_errors(text):
                 yield Problem(file, line, f"{_where((*path, *field))}: {error}")
-
-
-def _shape_problems(
-    file: str,
-    step: dict[Any, Any],
-    translation: dict[Any, Any],
-    path: YamlPath,
-    lines: Lines,
-) -> Iterator[Problem]:
-    """A translation renames; it never changes what can be answered (answers count by position)."""
-    if translation.get("practice") is not None and step.get("practice") is None:
-        yield _problem_at(file, lines, (*path, "practice"), "the bokmål step has no practice")
-    original, translated = step.get("question"), translation.get("question")
-    if not isinstance(original, dict) or not isinstance(translated, dict):
-        return
-    if translated.get("prompt") is not None and original.get("prompt") is None:
-        yield _problem_at(file, lines, (*path, "question", "prompt"), "the question has no prompt")
-    kind = original.get("kind")
-    for field, owner in (("options", "choice"), ("scale_labels", "scale")):
-        given, expected = translated.get(field), original.get(field)
-        if given is None:
-            continue
-        if kind != owner:
-            message = f"{field} would make this {kind} question a {owner} question"
-        elif isinstance(given, list) and isinstance(expected, list) and len(given) != len(expected):
-            message = f"{len(given)} {field}, but the bokmål question has {len(expected)}"
-        else:
-            continue
-        yield _problem_at(file, lines, (*path, "question", field), message)
 
 
 def _problem_at(file: str, lines: Lines, path: YamlPath, message: str) -> Problem:

@@ -1,7 +1,9 @@
 """The shape of a package file: what `refleks content lint` checks and the bot relies on.
 
-One YAML file per package, written in bokmål; a step may carry nynorsk and English versions
-of its texts under `translations`, and whatever a translation leaves out falls back to bokmål.
+One YAML file per package, written in bokmål (`<id>.yaml`), and one mirror file per translation
+beside it (`<id>.nn.yaml`, `<id>.en.yaml`): the same shape, every text translated (see
+`content/TRANSLATING.md`). The loader fills the `translations` of steps and modules, and a
+package's `titles`, from the mirrors; a package file never writes them itself.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ TITLE_MAX = 120
 PROMPT_MAX = 300
 OPTION_MAX = 40  # a button's text stays on one line
 STEP_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,23}$"  # short: it travels in 64-byte callback data
+TRANSLATED_LANGUAGES = ("nn", "en")  # each in its own mirror file beside the bokmål one
 
 
 class Strict(BaseModel):
@@ -103,20 +106,36 @@ class LeaderSupport(Strict):
         return self
 
 
+class ModuleText(Strict):
+    """What a module says around its steps, in one language."""
+
+    title: str
+    summary: str
+    leader_support: LeaderSupport
+
+
 class Module(Strict):
     number: Annotated[int, Field(ge=0, le=9)]
     title: Text
     summary: Text
     leader_support: LeaderSupport
-    steps: Annotated[list[Step], Field(min_length=1, max_length=8)]
+    steps: Annotated[list[Step], Field(min_length=1, max_length=10)]
+    translations: dict[str, ModuleText] = {}
+
+    def text(self, language: str) -> ModuleText:
+        """The module's title, summary and leader support in `language`, else in bokmål."""
+        return self.translations.get(language) or ModuleText(
+            title=self.title, summary=self.summary, leader_support=self.leader_support
+        )
 
 
 class PackageInfo(Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9-]{1,32}$")]
     title: Text
     audience: OrgKind
-    language: Annotated[str, Field(pattern=r"^nb$")] = "nb"
+    language: Annotated[str, Field(pattern=r"^(nb|nn|en)$")] = "nb"  # nn, en: a mirror file
     source_url: HttpUrl
+    titles: dict[str, str] = {}
 
 
 class Package(Strict):
@@ -133,6 +152,9 @@ class Package(Strict):
     @property
     def id(self) -> str:
         return self.package.id
+
+    def title(self, language: str) -> str:
+        return self.package.titles.get(language) or self.package.title
 
     def module(self, number: int) -> Module:
         for module in self.modules:

@@ -52,12 +52,51 @@ modules:
           kind: choice
           prompt: Hva velger du?
           options: [Ja, Nei, Vet ikke]
-        translations:
-          en:
-            title: Second step
-            question:
-              options: [Agree, Disagree, Not sure]
 """
+
+# The English mirror of GOOD: the same shape, every text translated.
+GOOD_EN = """\
+package:
+  id: test
+  title: Test package
+  audience: school
+  language: en
+  source_url: https://www.udir.no/kvalitet-og-kompetanse/kompetansepakker/
+modules:
+  - number: 0
+    title: Introduction
+    summary: What the package is.
+    leader_support:
+      intro: How to lead the meeting.
+      prepare: Print the sheet.
+      discussion_questions: [What do we see, What do we do, What do we learn, What now]
+      meeting_plan:
+        - {minutes: 15, activity: Introduction}
+        - {minutes: 30, activity: Conversation}
+    steps:
+      - id: s0-1
+        title: First step
+        body: Some text with a <b>bold</b> word.
+        practice: Try this today.
+        question:
+          kind: scale
+          prompt: How much do you agree?
+          scale_labels: [A little, A lot]
+      - id: s0-2
+        title: Second step
+        body: More text.
+        question:
+          kind: choice
+          prompt: What do you choose?
+          options: [Agree, Disagree, Not sure]
+"""
+
+GOOD_NN = (
+    GOOD_EN.replace("language: en", "language: nn")
+    .replace("Test package", "Testpakke")
+    .replace("Second step", "Andre steget")
+    .replace("[Agree, Disagree, Not sure]", "[Ja, Nei, Veit ikkje]")
+)
 
 
 def write(folder: Path, text: str, name: str = "test.yaml") -> Path:
@@ -72,11 +111,33 @@ def line_of(text: str, needle: str, occurrence: int = 1) -> int:
     return hits[occurrence - 1]
 
 
+def write_package(
+    folder: Path, nb: str = GOOD, nn: str | None = GOOD_NN, en: str | None = GOOD_EN
+) -> Path:
+    """A package file and the mirrors given (None: that translation is missing)."""
+    for language, text in (("nn", nn), ("en", en)):
+        if text is not None:
+            write(folder, text, f"test.{language}.yaml")
+    return write(folder, nb)
+
+
 def problems_of(tmp_path: Path, text: str) -> list[Problem]:
+    """The problems of a bokmål file with no translations beside it."""
     path = write(tmp_path, text)
     with pytest.raises(ContentError) as caught:
         load_package(path)
+    missing = [p for p in lint([path]) if p.message.startswith("missing: ")]
+    assert [p for p in lint([path]) if p not in missing] == caught.value.problems
+    return caught.value.problems
+
+
+def mirror_problems(tmp_path: Path, en: str) -> list[Problem]:
+    """What both the loader and the lint say of a broken English mirror."""
+    path = write_package(tmp_path, en=en)
+    with pytest.raises(ContentError) as caught:
+        load_package(path)
     assert caught.value.problems == lint([path])
+    assert {p.file for p in caught.value.problems} == {str(tmp_path / "test.en.yaml")}
     return caught.value.problems
 
 
@@ -85,7 +146,7 @@ def lines_mentioning(problems: list[Problem], words: str) -> list[int]:
 
 
 def test_a_good_file_loads(tmp_path: Path) -> None:
-    package = load_package(write(tmp_path, GOOD))
+    package = load_package(write_package(tmp_path))
     assert package.id == "test"
     assert [step.id for step in package.module(0).steps] == ["s0-1", "s0-2"]
     assert lint([tmp_path]) == []
@@ -147,10 +208,10 @@ def test_html_telegram_would_refuse_is_reported_on_its_line(tmp_path: Path) -> N
 
 
 def test_html_in_a_translation_is_checked_too(tmp_path: Path) -> None:
-    text = GOOD.replace("title: Second step", "title: Second & third step")
-    problems = problems_of(tmp_path, text)
+    text = GOOD_EN.replace("title: Second step", "title: Second & third step")
+    problems = mirror_problems(tmp_path, text)
     assert [p.line for p in problems] == [line_of(text, "Second & third")]
-    assert problems[0].message.startswith("modules[0].steps[1].translations.en.title: ")
+    assert problems[0].message.startswith("modules[0].steps[1].title: ")
 
 
 def test_a_yaml_syntax_error_is_reported_at_its_line(tmp_path: Path) -> None:
@@ -190,23 +251,21 @@ def test_a_key_written_twice_is_caught_although_yaml_keeps_the_last(tmp_path: Pa
 
 
 def test_a_translation_may_not_add_or_drop_options(tmp_path: Path) -> None:
-    text = GOOD.replace("[Agree, Disagree, Not sure]", "[Agree, Disagree]")
-    problems = problems_of(tmp_path, text)
+    text = GOOD_EN.replace("[Agree, Disagree, Not sure]", "[Agree, Disagree]")
+    problems = mirror_problems(tmp_path, text)
     assert [(p.line, p.message) for p in problems] == [
         (
             line_of(text, "[Agree, Disagree]"),
-            "modules[0].steps[1].translations.en.question.options: "
-            "2 options, but the bokmål question has 3",
+            "modules[0].steps[1].question.options: 2 items here, 3 in bokmål",
         )
     ]
 
 
 def test_a_translation_may_not_turn_a_choice_into_a_scale(tmp_path: Path) -> None:
-    text = GOOD.replace("options: [Agree, Disagree, Not sure]", "scale_labels: [Little, Much]")
-    problems = problems_of(tmp_path, text)
-    assert lines_mentioning(problems, "would make this choice question a scale question") == [
-        line_of(text, "[Little, Much]")
-    ]
+    text = GOOD_EN.replace("options: [Agree, Disagree, Not sure]", "scale_labels: [Little, Much]")
+    messages = [p.message for p in mirror_problems(tmp_path, text)]
+    assert "modules[0].steps[1].question: missing 'options', which bokmål has" in messages
+    assert "modules[0].steps[1].question.scale_labels: 'scale_labels' is not in bokmål" in messages
 
 
 def test_an_empty_button_label_is_refused(tmp_path: Path) -> None:
@@ -299,17 +358,27 @@ def test_the_catalogue_refuses_a_package_id_twice(tmp_path: Path) -> None:
         Catalogue([package, package])
 
 
-def test_localized_falls_back_to_bokmal_field_by_field(tmp_path: Path) -> None:
-    step = load_package(write(tmp_path, GOOD)).module(0).steps[1]
+def test_a_package_reads_in_each_language_its_mirrors_give(tmp_path: Path) -> None:
+    package = load_package(write_package(tmp_path, nn=None))
+    module = package.module(0)
+    step = module.steps[1]
     english = localized(step, "en")
-    assert english.title == "Second step"
-    assert english.body == "Mer tekst."
-    assert english.prompt == "Hva velger du?"
+    assert (english.title, english.body, english.prompt) == (
+        "Second step",
+        "More text.",
+        "What do you choose?",
+    )
     assert english.options == ("Agree", "Disagree", "Not sure")
     assert english.practice is None
+    assert localized(module.steps[0], "en").practice == "Try this today."
+    assert module.text("en").title == "Introduction"
+    assert module.text("en").leader_support.discussion_questions[3] == "What now"
+    assert package.title("en") == "Test package"
+    # no nynorsk file: the bot reads bokmål rather than nothing
     nynorsk = localized(step, "nn")
     assert (nynorsk.title, nynorsk.options) == ("Andre steg", ("Ja", "Nei", "Vet ikke"))
     assert localized(step, "nb") == nynorsk
+    assert (module.text("nn").title, package.title("nn")) == ("Innledning", "Testpakke")
 
 
 labels = st.lists(st.text(min_size=1, max_size=10).filter(str.strip), min_size=2, max_size=2)
@@ -352,10 +421,10 @@ def test_localized_always_has_every_field_a_reader_needs(
 def test_lint_prints_a_summary_when_all_is_well(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    write(tmp_path, GOOD)
+    write_package(tmp_path)
     assert main([str(tmp_path)]) == 0
     out, err = capsys.readouterr()
-    assert (out, err) == ("1 package, 1 module, 2 steps: ok\n", "")
+    assert (out, err) == ("1 package, 1 module, 2 steps, in bokmål, nynorsk and English: ok\n", "")
 
 
 def test_lint_prints_one_line_per_problem_and_fails(
@@ -373,3 +442,103 @@ def test_lint_prints_one_line_per_problem_and_fails(
 def test_lint_runs_without_the_bot_framework() -> None:
     code = "import sys, content.lint; sys.exit('aiogram' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=False).returncode == 0
+
+
+# --- translations: the lint holds each mirror to its bokmål file --------------------------------
+
+
+def test_the_lint_fails_on_a_missing_translation_that_the_bot_reads_in_bokmal(
+    tmp_path: Path,
+) -> None:
+    path = write_package(tmp_path, en=None)
+    assert [(p.file, p.line, p.message) for p in lint([path])] == [
+        (str(tmp_path / "test.en.yaml"), 0, "missing: test.yaml in English")
+    ]
+    assert localized(load_package(path).module(0).steps[1], "en").title == "Andre steg"
+
+
+@pytest.mark.parametrize(
+    ("change", "needle", "message"),
+    [
+        (
+            ("id: s0-2", "id: s0-3"),
+            "id: s0-3",
+            "modules[0].steps[1].id: 's0-3' here, 's0-2' in bokmål",
+        ),
+        (
+            ("{minutes: 15, activity: Introduction}", "{minutes: 20, activity: Introduction}"),
+            "minutes: 20",
+            "modules[0].leader_support.meeting_plan[0].minutes: 20 here, 15 in bokmål",
+        ),
+        (
+            ("        practice: Try this today.\n", ""),
+            "id: s0-1",
+            "modules[0].steps[0]: missing 'practice', which bokmål has",
+        ),
+        (
+            ("        body: More text.\n", "        body: More text.\n        practice: Extra.\n"),
+            "practice: Extra.",
+            "modules[0].steps[1].practice: 'practice' is not in bokmål",
+        ),
+        (
+            ("language: en", "language: nn"),
+            "language: nn",
+            "package.language: must be 'en' in a English file",
+        ),
+        (
+            ("kind: scale", "kind: text"),
+            "kind: text",
+            "modules[0].steps[0].question.kind: 'text' here, 'scale' in bokmål",
+        ),
+    ],
+    ids=["changed id", "changed minutes", "missing practice", "extra practice", "language", "kind"],
+)
+def test_the_lint_fails_on_each_kind_of_broken_translation(
+    tmp_path: Path, change: tuple[str, str], needle: str, message: str
+) -> None:
+    text = GOOD_EN.replace(*change)
+    assert text != GOOD_EN
+    problems = mirror_problems(tmp_path, text)
+    assert (line_of(text, needle), message) in [(p.line, p.message) for p in problems]
+
+
+def test_a_missing_or_extra_step_in_a_translation_is_named(tmp_path: Path) -> None:
+    second = GOOD_EN.index("      - id: s0-2")
+    missing = mirror_problems(tmp_path, GOOD_EN[:second])
+    assert "modules[0].steps: 1 items here, 2 in bokmål" in [p.message for p in missing]
+    extra = GOOD_EN + GOOD_EN[second:].replace("id: s0-2", "id: s0-9")
+    assert "modules[0].steps: 3 items here, 2 in bokmål" in [
+        p.message for p in mirror_problems(tmp_path, extra)
+    ]
+
+
+def test_a_translation_longer_than_the_limits_is_refused(tmp_path: Path) -> None:
+    text = GOOD_EN.replace("body: More text.", "body: " + "x" * 1001).replace(
+        "Not sure]", "Not sure at all and I would like to think about it more]"
+    )
+    problems = mirror_problems(tmp_path, text)
+    assert (line_of(text, "xxxx"), "modules[0].steps[1].body: 1001 characters; at most 1000") in [
+        (p.line, p.message) for p in problems
+    ]
+    assert any(p.message.startswith("modules[0].steps[1].question.options[2]: ") for p in problems)
+
+
+def test_a_package_file_may_not_carry_translations_itself(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        "          options: [Ja, Nei, Vet ikke]\n",
+        "          options: [Ja, Nei, Vet ikke]\n"
+        "        translations:\n"
+        "          en: {title: Second}\n",
+    )
+    problems = problems_of(tmp_path, text)
+    assert (
+        line_of(text, "translations:"),
+        "modules[0].steps[1].translations: 'translations' is not written here: "
+        "translations live in mirror files",
+    ) in [(p.line, p.message) for p in problems]
+
+
+def test_naming_a_mirror_checks_its_package(tmp_path: Path) -> None:
+    write_package(tmp_path)
+    assert lint([tmp_path / "test.en.yaml"]) == []
+    assert list(load_packages([tmp_path])) == ["test"]

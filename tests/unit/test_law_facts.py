@@ -321,11 +321,12 @@ TERMS = {
             r"critical thinking and ethics\b|joy of creating and (the )?urge to explore"
         ),
         duty_words=(r"\bmonitor\w*", r"\breport\w*", r"\binvestigat\w*"),
-        intervene=r"\bintervene\w*|\bintervention",
+        intervene=r"\bintervene\w*|\bintervening\b|\bintervention",
         plan_items=(r"problem", r"evaluat"),
         who_carries_out=(
             r"who (will|is to|shall|should) carry (them|it|the measures) out"
-            r"|who carries (them|it|the measures) out"
+            r"|who (will|is to|shall|should) carry out the measures"
+            r"|who carries (them|it|the measures) out|who carries out the measures"
         ),
         plan_owner_item=r"who is (responsible|in charge)",
         at_once=r"\b(at once|immediately|straight away)\b",
