@@ -17,7 +17,7 @@ from typing import Any
 from bot.config import Settings, load_settings
 from bot.logs import redact
 from domain.invites import default_limits, joins_per_week
-from domain.model import OrgKind, Role
+from domain.model import LANGUAGES, OrgKind, Role
 from storage.services import admin, membership, plans
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -51,6 +51,17 @@ def add_admin_commands(commands: Any) -> None:
     org_add.add_argument(
         "--bot-id", type=_bot_choice, help="its own bot: an id from MORE_BOT_TOKENS, or 'default'"
     )
+    org_add.add_argument(
+        "--language",
+        choices=[*LANGUAGES, admin.NO_LANGUAGE],
+        help="its written standard, for members who chose none with /language "
+        f"(default for a new organisation: {admin.NO_LANGUAGE}, each member's Telegram language)",
+    )
+    org_add.add_argument(
+        "--concern-contact",
+        help="whom staff tell when worried about a child (/bekymring); '' for the law's default",
+    )
+    org_add.add_argument("--concern-url", help="a link to its written routine; '' for none")
     org_bot = org.add_parser("bot", help="which bot serves the organisation (before anyone joins)")
     org_bot.add_argument("slug")
     org_bot.add_argument("bot_id", type=_bot_choice, metavar="BOT_ID|default")
@@ -204,9 +215,20 @@ async def org_add(uow: UnitOfWork, args: argparse.Namespace, settings: Settings)
         found, bot_change = await admin.set_org_bot(uow, found, bot_id, known_bots(settings))
         if change is admin.Change.UNCHANGED:
             change = bot_change
+    if args.language is not None:
+        language = admin.check_language(args.language)
+        found, language_change = await admin.set_org_language(uow, found, language)
+        if change is admin.Change.UNCHANGED:
+            change = language_change
+    if args.concern_contact is not None or args.concern_url is not None:
+        contact = found.concern_contact if args.concern_contact is None else args.concern_contact
+        url = found.concern_url if args.concern_url is None else args.concern_url
+        found, routine_change = await admin.set_concern_routine(uow, found, contact, url)
+        if change is admin.Change.UNCHANGED:
+            change = routine_change
     return [
         f"{change} organisation {found.slug} ({found.kind}, {found.timezone}"
-        f"{admin.describe_bot(found)}): {found.name}"
+        f"{admin.describe_bot(found)}{admin.describe_language(found)}): {found.name}"
     ]
 
 

@@ -49,12 +49,15 @@ class UnitOfWorkMiddleware(BaseMiddleware):
                 return None
             user: User | None = data.get("event_from_user")
             member = await uow.members.find(user.id) if user else None
-            chosen = member.language if member else None
+            code = user.language_code if user else None
+            if member is not None and code and code != member.telegram_language:
+                await uow.members.set_telegram_language(member.id, code)
+            chosen, org = (member.language, member.org_language) if member else (None, None)
             data.update(
                 uow=uow,
                 now=now,
                 member=member,
-                texts=Texts(pick_language(chosen, user.language_code if user else None)),
+                texts=Texts(pick_language(chosen, code, org)),
             )
             started = time.perf_counter()
             result = await handler(event, data)

@@ -14,8 +14,9 @@ from content.outline import outline
 from dialogues.i18n import Texts
 from dialogues.outgoing import Part, TextPart
 from dialogues.render import kickoff_message, reminder_message, step_message
+from domain.language import DEFAULT_LANGUAGE, reader_language
 from domain.plan import RolloutPlan
-from storage.models import DeliveryRow, MemberRow
+from storage.models import DeliveryRow
 from storage.repositories.deliveries import Delivery, Kind
 from storage.services.schedule import group_plans
 from storage.uow import UnitOfWork
@@ -58,11 +59,7 @@ class Renderer:
     async def facts(self, uow: UnitOfWork, deliveries: list[Delivery]) -> BatchFacts:
         facts = BatchFacts()
         members = sorted({d.member_id for d in deliveries if d.member_id is not None})
-        if members:
-            rows = await uow.session.execute(
-                select(MemberRow.id, MemberRow.language).where(MemberRow.id.in_(members))
-            )
-            facts.languages = {member: language or "nb" for member, language in rows}
+        facts.languages = await uow.members.languages(members)
         stepping = sorted({d.member_id for d in deliveries if d.kind == Kind.STEP and d.member_id})
         if stepping:
             had = await uow.session.execute(
@@ -81,7 +78,10 @@ class Renderer:
     async def render(
         self, uow: UnitOfWork, delivery: Delivery, facts: BatchFacts
     ) -> list[Part] | None:
-        texts = Texts(facts.languages.get(delivery.member_id or 0, "nb"))
+        if delivery.member_id is None and delivery.group_id is not None:
+            texts = Texts(await self._chat_language(uow, delivery.group_id))
+        else:
+            texts = Texts(facts.languages.get(delivery.member_id or 0, DEFAULT_LANGUAGE))
         if delivery.kind == Kind.STEP:
             return self._step(delivery, texts, facts)
         if delivery.kind == Kind.REMINDER:
@@ -122,6 +122,11 @@ class Renderer:
             missed=len(missed),
         )
 
+    async def _chat_language(self, uow: UnitOfWork, group_id: int) -> str:
+        """A group chat (a summary posted there) reads its organisation's written standard."""
+        group = await uow.groups.get(group_id)
+        return reader_language(None, (await uow.orgs.get(group.org_id)).language)
+
     async def _reminder(
         self, uow: UnitOfWork, delivery: Delivery, texts: Texts
     ) -> list[Part] | None:
@@ -134,7 +139,7 @@ class Renderer:
             return None  # answered since: no reminder after all
         rollout = await uow.rollouts.get(original.rollout_id or 0)
         _, step = self.catalogue.step(rollout.package_id, original.step_id or "")
-        return reminder_message(step, texts, original.id)
+        return reminder_message(self.catalogue[rollout.package_id], step, texts, original.id)
 
     async def _kickoff(
         self, uow: UnitOfWork, delivery: Delivery, texts: Texts

@@ -33,11 +33,11 @@ async def register_commands(app: App) -> None:
     async with app.uow_factory() as uow:
         leading = [seat for seat in await leaders(uow) if not seat.member.unreachable]
         admins = {admin_id: await uow.members.find(admin_id) for admin_id in admin_ids}
-    languages = {a: member.language for a, member in admins.items() if member is not None}
+    languages = {a: member.reads for a, member in admins.items() if member is not None}
     for bot in app.bots.values():
         await _register_default_menu(bot)
         led_here = {
-            seat.member.telegram_id: seat.member.language
+            seat.member.telegram_id: seat.member.reads
             for seat in leading
             if serving_bot(app.bots, app.bot.id, seat.organisation).id == bot.id
         }

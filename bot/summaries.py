@@ -28,7 +28,7 @@ from dialogues.i18n import Texts
 from dialogues.outgoing import Part, PhotoPart, TextPart
 from domain.calendar import current_week, local_datetime, week_closes_at
 from domain.markdown import escape_markdown
-from domain.model import Group, Role
+from domain.model import DEFAULT_LANGUAGE, Group, Role
 from domain.plan import RolloutPlan
 from domain.summary import (
     AnswerIn,
@@ -45,6 +45,7 @@ from domain.summary import (
     split_message,
     summarize,
 )
+from domain.summary_words import in_words
 from storage.repositories.deliveries import Delivery, Kind
 from storage.services.schedule import Outline, group_plans
 from storage.uow import UnitOfWork
@@ -202,9 +203,10 @@ class Summaries:
         self, uow: UnitOfWork, group: Group, week: date, texts: Texts, *, leader: bool = True
     ) -> list[Part] | None:
         """A closed week's summary as its recipients got it (the frozen snapshot)."""
-        summary = await self.snapshot(uow, group.id, week)
-        if summary is None:
+        frozen = await self.snapshot(uow, group.id, week)
+        if frozen is None:
             return None
+        summary = self.in_language(frozen, texts.language)
         modules = await self.modules_of_week(uow, group.id, week) if leader else []
         photos = await self.photos(summary, texts, group)
         return self.parts(summary, texts, group, leader=leader, modules=modules, photos=photos)
@@ -226,7 +228,7 @@ class Summaries:
                 at = plan.send_at(index)
                 if at is not None and at <= now and plan.week(index) == week:
                     sent.add(ref.step_id)
-        live = await self.compute(uow, group.id, week)
+        live = self.in_language(await self.compute(uow, group.id, week), texts.language)
         lines = [
             texts("summary.so_far_header", group=escape(group.name), week=week.isocalendar().week),
             texts("summary.members", members=live.participation.members),
@@ -244,10 +246,17 @@ class Summaries:
         """Every closed week's aggregates: CSV for a spreadsheet, Markdown for the minutes.
         Only what the summaries showed, so nothing below the threshold."""
         weeks = await self.closed_weeks(uow, group.id)
-        summaries = [s for w in weeks if (s := await self.snapshot(uow, group.id, w)) is not None]
-        if not summaries:
+        frozen = [s for w in weeks if (s := await self.snapshot(uow, group.id, w)) is not None]
+        if not frozen:
             return None
-        return export_csv(summaries), export_markdown(summaries, group.name, texts)
+        summaries = [self.in_language(summary, texts.language) for summary in frozen]
+        return export_csv(summaries, texts), export_markdown(summaries, group.name, texts)
+
+    def in_language(self, summary: WeekSummary, language: str) -> WeekSummary:
+        """A summary (frozen with bokmål words) in the reader's language."""
+        if language == DEFAULT_LANGUAGE:
+            return summary
+        return in_words(summary, self.catalogue.step_words(language))
 
     async def send_note(self, uow: UnitOfWork, group: Group, text: str, now: datetime) -> int:
         """A leader's "you said, we will" note (escaped HTML), owed to everyone in the group."""
@@ -283,7 +292,7 @@ class Summaries:
         if snapshot is None:
             return None
         group = await uow.groups.get(delivery.group_id)
-        summary = SNAPSHOT.validate_json(snapshot)
+        summary = self.in_language(SNAPSHOT.validate_json(snapshot), texts.language)
         leader = delivery.kind == Kind.LEADER_SUMMARY
         modules = (
             await self.modules_of_week(uow, delivery.group_id, delivery.week) if leader else []
@@ -406,13 +415,16 @@ def without_texts(summary: WeekSummary) -> WeekSummary:
     return replace(summary, results=results)
 
 
-def export_csv(summaries: list[WeekSummary]) -> bytes:
+def export_csv(summaries: list[WeekSummary], texts: Texts) -> bytes:
     """One row per shown figure; a text question's row has its count only, never the texts.
     Written for Norwegian spreadsheets: semicolons between fields, since the comma is their
-    decimal sign, and the mean as the Markdown export shows it in Norwegian (one decimal)."""
+    decimal sign, and the mean with a decimal comma (one decimal). Headers and kinds are in the
+    reader's language."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
-    writer.writerow(["week", "question", "kind", "answers", "value", "count", "mean"])
+    writer.writerow(texts("export.csv_header").split(";"))
+    scale, choice = texts("export.csv_scale"), texts("export.csv_choice")
+    free_text = texts("export.csv_text")
     for summary in summaries:
         week = summary.week.isoformat()
         for result in summary.results:
@@ -420,12 +432,12 @@ def export_csv(summaries: list[WeekSummary]) -> bytes:
             if isinstance(result, ScaleResult):
                 for value, count in zip(range(1, 6), result.counts, strict=True):
                     mean = _decimal(result.mean, "nb")
-                    writer.writerow([week, title, "scale", result.total, value, count, mean])
+                    writer.writerow([week, title, scale, result.total, value, count, mean])
             elif isinstance(result, ChoiceResult):
                 for option, count in zip(result.options, result.counts, strict=True):
-                    writer.writerow([week, title, "choice", result.total, option, count, ""])
+                    writer.writerow([week, title, choice, result.total, option, count, ""])
             else:
-                writer.writerow([week, title, "text", result.total, "", "", ""])
+                writer.writerow([week, title, free_text, result.total, "", "", ""])
     return out.getvalue().encode("utf-8-sig")  # the BOM makes spreadsheet programs read UTF-8
 
 
@@ -526,8 +538,9 @@ def render_summary(
     if leader and modules:
         lines += ["", t("summary.starters")]
         for module in modules:
-            support = module.leader_support
-            lines += [f"<b>{escape(module.title)}</b>"]
+            words = module.text(t.language)
+            support = words.leader_support
+            lines += [f"<b>{escape(words.title)}</b>"]
             lines += [f"• {escape(q)}" for q in support.discussion_questions[:3]]
             plan = "; ".join(f"{i.minutes} min {escape(i.activity)}" for i in support.meeting_plan)
             lines += [t("summary.meeting_plan", plan=plan)]

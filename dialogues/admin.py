@@ -30,7 +30,7 @@ from dialogues.admin_views import Screen, button, keyboard, send, show
 from dialogues.callbacks import ADMIN_PREFIXES, AdminGroup, AdminHome, AdminOrg
 from dialogues.chats import private_only
 from dialogues.i18n import Texts
-from domain.model import Group, Organisation, OrgKind
+from domain.model import LANGUAGES, Group, Organisation, OrgKind
 from domain.text import without_control_characters
 from storage.models import GroupRow, OrganisationRow
 from storage.services import admin
@@ -119,6 +119,17 @@ async def org_menu(query: CallbackQuery, uow: UnitOfWork, texts: Texts, org: Org
     await show(query, await org_screen(uow, texts, org))
 
 
+async def language_chosen(
+    query: CallbackQuery,
+    callback_data: AdminOrg,
+    uow: UnitOfWork,
+    texts: Texts,
+    org: Organisation,
+) -> None:
+    org, _ = await admin.set_org_language(uow, org, admin.check_language(callback_data.value))
+    await show(query, await org_screen(uow, texts, org), texts("admin.language_set"))
+
+
 async def new_group(
     query: CallbackQuery, state: FSMContext, texts: Texts, org: Organisation
 ) -> None:
@@ -179,6 +190,10 @@ def make_router() -> Router:
     router.callback_query.register(kind_chosen, AdminHome.filter(F.do == "kind"))
     router.callback_query.register(org_menu, AdminOrg.filter(F.do == "show"))
     router.callback_query.register(new_group, AdminOrg.filter(F.do == "newgrp"))
+    languages = {*LANGUAGES, admin.NO_LANGUAGE}
+    router.callback_query.register(
+        language_chosen, AdminOrg.filter((F.do == "lang") & F.value.in_(languages))
+    )
     router.message.register(group_name_typed, AdminInput.group_name, TYPED, flags=typed_for(TYPING))
     router.callback_query.register(group_menu, AdminGroup.filter(F.do == "show"))
     admin_invites.register(router)

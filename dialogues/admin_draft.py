@@ -68,7 +68,7 @@ def package_screen(texts: Texts, catalogue: Catalogue, org: Organisation, draft:
     fitting = [p for p in catalogue.values() if p.package.audience == org.kind] or list(
         catalogue.values()
     )
-    rows = [[button(p.package.title, step_data(org, "pkg", p.id))] for p in fitting]
+    rows = [[button(p.title(texts.language), step_data(org, "pkg", p.id))] for p in fitting]
     return Screen(texts("admin.ask_package"), keyboard(*rows, [leave_button(texts, org, draft)]))
 
 
@@ -78,12 +78,12 @@ def modules_screen(texts: Texts, catalogue: Catalogue, org: Organisation, draft:
     rows = []
     for module in package.modules:
         mark = "✅ " if module.number in chosen else ""
-        label = f"{mark}{module.number} · {module.title[:40]}"
+        label = f"{mark}{module.number} · {module.text(texts.language).title[:40]}"
         rows.append([button(label, step_data(org, "mod", str(module.number)))])
     rows.append(
         [back_button(texts, org, "pkg"), button(texts("admin.next"), step_data(org, "modok"))]
     )
-    html = texts("admin.ask_modules", package=escape(package.package.title))
+    html = texts("admin.ask_modules", package=escape(package.title(texts.language)))
     return Screen(html, keyboard(*rows, [leave_button(texts, org, draft)]))
 
 
@@ -174,7 +174,7 @@ async def preview(
             return None
         header = texts(
             "admin.preview_header",
-            package=escape(package_title(catalogue, rollout.package_id)),
+            package=escape(package_title(catalogue, rollout.package_id, texts.language)),
             modules=format_modules(rollout.modules),
             group=escape(group.name),
             weekdays=weekdays_label(texts, rollout.weekdays),

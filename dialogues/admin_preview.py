@@ -72,7 +72,7 @@ def plan_lines(
         ref = plan.steps[index]
         if ref.module != module:
             module = ref.module
-            title = escape(package.module(module).title)
+            title = escape(package.module(module).text(texts.language).title)
             lines += ["", texts("admin.preview_module", number=module, title=title)]
         position, size = plan.module_span(index)
         when = moment_label(texts, step.local) if step.local else texts("admin.preview_later")

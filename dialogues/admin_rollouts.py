@@ -85,7 +85,7 @@ async def ask_cancel(
 ) -> None:
     html = texts(
         "admin.confirm_cancel",
-        package=escape(package_title(catalogue, rollout.package_id)),
+        package=escape(package_title(catalogue, rollout.package_id, texts.language)),
         modules=format_modules(rollout.modules),
     )
     rows = [
@@ -128,7 +128,7 @@ async def whole_plan(
         return
     header = texts(
         "admin.plan_header",
-        package=escape(package.package.title),
+        package=escape(package.title(texts.language)),
         modules=format_modules(rollout.modules),
         group=escape(group.name),
     )

@@ -14,9 +14,10 @@ from dialogues.admin_preview import plan_in_group
 from dialogues.admin_views import Screen, button, keyboard, moment_label, weekdays_label
 from dialogues.callbacks import AdminGroup, AdminHome, AdminOrg, AdminRollout
 from dialogues.i18n import Texts
+from dialogues.keyboards import LANGUAGE_NAMES
 from domain.calendar import local_datetime
 from domain.invites import joins_per_week
-from domain.model import Group, Organisation, OrgKind, Role, Rollout, RolloutStatus
+from domain.model import LANGUAGES, Group, Organisation, OrgKind, Role, Rollout, RolloutStatus
 from domain.plan import RolloutPlan
 from storage.repositories.deliveries import Kind
 from storage.services.plans import format_modules
@@ -37,10 +38,10 @@ def status_label(texts: Texts, status: RolloutStatus) -> str:
     return texts("admin.status_cancelled")
 
 
-def package_title(catalogue: Catalogue, package_id: str) -> str:
+def package_title(catalogue: Catalogue, package_id: str, language: str) -> str:
     """Plain text: escape it for a message, not for a button."""
     package = catalogue.get(package_id)
-    return package.package.title if package else package_id
+    return package.title(language) if package else package_id
 
 
 async def home_screen(
@@ -63,9 +64,21 @@ async def org_screen(uow: UnitOfWork, texts: Texts, org: Organisation) -> Screen
         groups=len(groups),
         breaks=len(org.breaks),
     )
+    html += "\n" + texts("admin.org_language", language=_standard(texts, org.language))
+    contact = escape(org.concern_contact) if org.concern_contact else texts("admin.concern_default")
+    html += "\n" + texts("admin.org_concern", contact=contact)
+    if org.concern_url:
+        html += f" {escape(org.concern_url)}"
     rows = [[button(g.name, AdminGroup(do="show", org=org.id, group=g.id).pack())] for g in groups]
     rows += [
         [button(texts("admin.new_group"), AdminOrg(do="newgrp", org=org.id).pack())],
+        [
+            button(
+                ("✅ " if org.language == language else "") + _standard(texts, language),
+                AdminOrg(do="lang", org=org.id, value=language or "telegram").pack(),
+            )
+            for language in (*LANGUAGES, None)
+        ],
         [
             button(texts("admin.breaks_button"), AdminOrg(do="breaks", org=org.id).pack()),
             button(texts("admin.admins_button"), AdminOrg(do="admins", org=org.id).pack()),
@@ -73,6 +86,11 @@ async def org_screen(uow: UnitOfWork, texts: Texts, org: Organisation) -> Screen
         [button(texts("admin.back"), AdminHome(do="home").pack())],
     ]
     return Screen(html, keyboard(*rows))
+
+
+def _standard(texts: Texts, language: str | None) -> str:
+    """A written standard's name for a button: the language's own name, or Telegram's."""
+    return LANGUAGE_NAMES[language] if language else texts("admin.language_telegram")
 
 
 def next_step(texts: Texts, plan: RolloutPlan, now: datetime) -> str:
@@ -126,7 +144,7 @@ async def group_screen(
     lines += ["", texts("admin.rollouts" if rollouts else "admin.no_rollouts")]
     for rollout in rollouts:
         plan = await plan_in_group(uow, partial(outline, catalogue), org, group, rollout)
-        title = package_title(catalogue, rollout.package_id)
+        title = package_title(catalogue, rollout.package_id, texts.language)
         modules = format_modules(rollout.modules)
         status = status_label(texts, rollout.status)
         progress = next_step(texts, plan, now) if plan else "–"
@@ -168,7 +186,7 @@ async def rollout_screen(
         [
             texts(
                 "admin.rollout",
-                package=escape(package_title(catalogue, rollout.package_id)),
+                package=escape(package_title(catalogue, rollout.package_id, texts.language)),
                 modules=format_modules(rollout.modules),
                 group=escape(group.name),
                 status=status_label(texts, rollout.status),

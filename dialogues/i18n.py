@@ -13,6 +13,7 @@ from typing import Any
 
 from babel.messages.pofile import read_po
 
+from domain.language import reader_language
 from domain.model import DEFAULT_LANGUAGE, LANGUAGES
 
 LOCALES = Path(__file__).with_name("locales")
@@ -29,18 +30,11 @@ def catalogue(language: str) -> Mapping[str, str]:
     }
 
 
-def pick_language(chosen: str | None, telegram_code: str | None) -> str:
-    """The member's own choice, else Telegram's language when we have it, else bokmål."""
-    if chosen in LANGUAGES:
-        return chosen
-    code = (telegram_code or "").lower().split("-")[0]
-    if code in ("nn",):
-        return "nn"
-    if code in ("nb", "no"):
-        return "nb"
-    if code and code not in ("nb", "nn", "no", "da", "sv"):
-        return "en"
-    return DEFAULT_LANGUAGE
+def pick_language(
+    chosen: str | None, telegram_code: str | None, organisation: str | None = None
+) -> str:
+    """The member's own choice, else their organisation's standard, else Telegram's language."""
+    return reader_language(chosen, organisation, telegram_code)
 
 
 class Texts:

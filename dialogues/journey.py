@@ -39,14 +39,10 @@ class Journey:
         self.catalogue = catalogue
         self.outline = partial(outline, catalogue)
 
-    def title_of(self, step_id: str) -> str:
+    def title_of(self, step_id: str, language: str) -> str:
         """A step's title for a person to read (the id if the step is no longer in content)."""
-        for package in self.catalogue.values():
-            for module in package.modules:
-                for step in module.steps:
-                    if step.id == step_id:
-                        return step.title
-        return step_id
+        words = self.catalogue.step_words(language).get(step_id)
+        return words.title if words else step_id
 
     async def plans_of(self, uow: UnitOfWork, member_id: int) -> list[RolloutPlan]:
         groups = sorted({m.group_id for m in await uow.members.memberships(member_id)})

@@ -23,6 +23,7 @@ STAFF_COMMANDS = (
     "time",
     "language",
     "privacy",
+    "concern",  # shown as /bekymring in Norwegian; both work in every language
     "mydata",
     "leave",
     "forget",
@@ -31,7 +32,18 @@ STAFF_COMMANDS = (
 
 
 def staff_menu(texts: Texts) -> list[BotCommand]:
-    return [BotCommand(command=c, description=texts(f"command.{c}")) for c in STAFF_COMMANDS]
+    return [
+        BotCommand(command=command, description=texts(f"command.{key}"))
+        for command, key in zip(menu_commands(texts.language), STAFF_COMMANDS, strict=True)
+    ]
+
+
+def menu_commands(language: str) -> list[str]:
+    """The staff commands as the menu spells them in `language`: /bekymring in Norwegian."""
+    norwegian = language != "en"
+    return [
+        "bekymring" if command == "concern" and norwegian else command for command in STAFF_COMMANDS
+    ]
 
 
 def leader_commands(texts: Texts) -> list[BotCommand]:

@@ -11,7 +11,7 @@ from aiogram.types import Message
 
 from dialogues.bots import invite_link, serving_bot, username
 from dialogues.chats import private_only
-from dialogues.i18n import Texts, pick_language
+from dialogues.i18n import Texts
 from dialogues.menus import set_personal_menu
 from domain.invites import InviteProblem
 from domain.model import Member, Role
@@ -34,14 +34,13 @@ async def start_with_invite(
 ) -> None:
     user = message.from_user
     assert user is not None
-    language = pick_language(None, user.language_code)
     code = command.args or ""
     joined = await join(
         uow,
         code,
         user.id,
         now,
-        language=language,
+        telegram_language=user.language_code,
         display_name=without_control_characters(user.full_name).strip() or None,
         served_here=lambda org: serving_bot(bots, default_bot_id, org).id == bot.id,
     )
@@ -58,7 +57,7 @@ async def start_with_invite(
             texts("join.other_bot", org=org_name, bot=await username(right), link=link)
         )
         return
-    texts = Texts(joined.member.language or language)
+    texts = Texts(joined.member.reads)  # the organisation's standard, now that they are in it
     key = "join.welcome_leader" if joined.role is Role.LEADER else "join.welcome"
     if not joined.new:
         key = "join.already"

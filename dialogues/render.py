@@ -9,7 +9,7 @@ from content.schema import Module, Package, Step
 from dialogues.i18n import Texts
 from dialogues.keyboards import answer_keyboard, with_catch_up
 from dialogues.outgoing import Part, TextPart
-from domain.model import QuestionKind
+from domain.model import OrgKind, QuestionKind
 
 
 def step_message(
@@ -30,7 +30,7 @@ def step_message(
         texts(
             "step.header",
             module=module.number,
-            title=escape(module.title),
+            title=escape(module.text(texts.language).title),
             number=number,
             total=total,
         ),
@@ -47,7 +47,7 @@ def step_message(
         lines += [
             "",
             texts("step.question", prompt=text.prompt),
-            _hint(kind, text.scale_labels, texts),
+            *_hints(package, kind, text.scale_labels, texts),
         ]
     if again:
         lines.insert(0, texts("step.again"))
@@ -55,15 +55,21 @@ def step_message(
     return [TextPart("\n".join(lines), keyboard, anchor=True)]
 
 
-def _hint(kind: QuestionKind, labels: tuple[str, ...], texts: Texts) -> str:
+def _hints(
+    package: Package, kind: QuestionKind, labels: tuple[str, ...], texts: Texts
+) -> list[str]:
+    """How to answer; under a free-text question also that it is no place for names or
+    concerns, since what staff write there is anonymous and reaches no one who must act."""
     if kind is QuestionKind.SCALE:
-        return texts("step.hint_scale", low=escape(labels[0]), high=escape(labels[1]))
+        return [texts("step.hint_scale", low=escape(labels[0]), high=escape(labels[1]))]
     if kind is QuestionKind.CHOICE:
-        return texts("step.hint_choice")
-    return texts("step.hint_text")
+        return [texts("step.hint_choice")]
+    school = package.package.audience is OrgKind.SCHOOL
+    note = texts("step.text_note_school" if school else "step.text_note_kindergarten")
+    return [texts("step.hint_text"), note]
 
 
-def reminder_message(step: Step, texts: Texts, delivery_id: int) -> list[Part]:
+def reminder_message(package: Package, step: Step, texts: Texts, delivery_id: int) -> list[Part]:
     text = localized(step, texts.language)
     kind = step.question.kind
     lines = [texts("reminder.body", title=text.title)]
@@ -71,14 +77,15 @@ def reminder_message(step: Step, texts: Texts, delivery_id: int) -> list[Part]:
         lines += [
             "",
             texts("step.question", prompt=text.prompt),
-            _hint(kind, text.scale_labels, texts),
+            *_hints(package, kind, text.scale_labels, texts),
         ]
     return [TextPart("\n".join(lines), answer_keyboard(kind, text, delivery_id), anchor=True)]
 
 
 def kickoff_message(package: Package, module: Module, texts: Texts, group_name: str) -> list[Part]:
     """A module's leader support, sent to leaders before the module's first step."""
-    support = module.leader_support
+    module_text = module.text(texts.language)
+    support = module_text.leader_support
     questions = "\n".join(f"• {escape(q)}" for q in support.discussion_questions)
     plan = "\n".join(
         f"• {item.minutes} min: {escape(item.activity)}" for item in support.meeting_plan
@@ -88,7 +95,7 @@ def kickoff_message(package: Package, module: Module, texts: Texts, group_name: 
             texts(
                 "kickoff.header",
                 module=module.number,
-                title=escape(module.title),
+                title=escape(module_text.title),
                 group=escape(group_name),
             ),
             "",
@@ -101,6 +108,8 @@ def kickoff_message(package: Package, module: Module, texts: Texts, group_name: 
             "",
             texts("kickoff.plan"),
             plan,
+            "",
+            texts("kickoff.source", url=escape(str(package.package.source_url), quote=True)),
         ]
     )
     return [TextPart(body)]

@@ -7,6 +7,7 @@ from aiogram import Router
 
 from dialogues import (
     admin,
+    concern,
     daily_step,
     fallback,
     group_chat,
@@ -22,6 +23,7 @@ def all_routers() -> list[Router]:
         fallback.make_error_router(),
         group_chat.make_router(),  # everything from a group chat; the rest see private chats only
         onboarding.make_router(),
+        concern.make_router(),  # before admin and daily_step: what follows it is never stored
         admin.make_router(),  # before daily_step: an admin's typed answers are not step answers
         staff.make_router(),
         leaving.make_router(),

@@ -79,7 +79,7 @@ async def progress(
             lines.append(
                 texts(
                     "progress.not_started",
-                    package=escape(package.package.title),
+                    package=escape(package.title(texts.language)),
                     group=escape(plan.group.name),
                     date=_day(first),
                 )
@@ -93,7 +93,7 @@ async def progress(
                 "progress.line",
                 group=escape(plan.group.name),
                 module=module.number,
-                title=escape(module.title),
+                title=escape(module.text(texts.language).title),
                 position=position,
                 size=size,
                 answered=mine,
@@ -193,12 +193,14 @@ async def my_data(
         group = await uow.groups.get(membership.group_id)
         groups.append(f"• {escape(group.name)} ({texts('role.' + membership.role.value)})")
     answered = await uow.participation.of_member(member.id)
-    steps = "; ".join(f"{escape(journey.title_of(step))} ({day:%d.%m})" for step, day in answered)
+    steps = "; ".join(
+        f"{escape(journey.title_of(step, texts.language))} ({day:%d.%m})" for step, day in answered
+    )
     await message.answer(
         texts(
             "mydata.body",
             telegram_id=member.telegram_id,
-            language=LANGUAGE_NAMES.get(member.language or "nb", "Bokmål"),
+            language=LANGUAGE_NAMES.get(member.reads, "Bokmål"),
             time=member.send_time.strftime("%H:%M")
             if member.send_time
             else texts("time.group_default"),

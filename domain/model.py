@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
 
+from domain.language import DEFAULT_LANGUAGE as DEFAULT_LANGUAGE
+from domain.language import LANGUAGES as LANGUAGES
+from domain.language import reader_language
+
 DEFAULT_TIMEZONE = "Europe/Oslo"
-LANGUAGES = ("nb", "nn", "en")
-DEFAULT_LANGUAGE = "nb"
 
 
 class OrgKind(StrEnum):
@@ -69,6 +71,9 @@ class Organisation:
     timezone: str = DEFAULT_TIMEZONE
     breaks: tuple[Break, ...] = ()
     bot_id: int | None = None  # its own Telegram bot; None: the default bot
+    language: str | None = None  # its written standard; None: each member's Telegram language
+    concern_contact: str | None = None  # whom to tell when worried about a child
+    concern_url: str | None = None  # its written routine
 
 
 @dataclass(frozen=True)
@@ -86,12 +91,19 @@ class Group:
 class Member:
     id: int
     telegram_id: int
-    language: str | None = None  # None: follow Telegram's language, else bokmål
+    language: str | None = None  # their own choice (/language); None: the organisation's
+    telegram_language: str | None = None  # what Telegram last said, for when neither is set
+    org_language: str | None = None  # their newest organisation's written standard
     send_time: time | None = None  # the member's own time (/time); None: the rollout's
     paused_until: date | None = None  # with paused: None means until /resume
     paused: bool = False
     unreachable: bool = False  # blocked the bot (403): we stop writing
     display_name: str | None = None  # kept only for leaders and admins
+
+    @property
+    def reads(self) -> str:
+        """The language every text to this member is written in."""
+        return reader_language(self.language, self.org_language, self.telegram_language)
 
 
 @dataclass(frozen=True)

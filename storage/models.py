@@ -79,6 +79,11 @@ class OrganisationRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The Telegram bot that serves it (one token per municipality); NULL: the default bot.
     bot_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # its written standard (nb, nn, en) for members who chose none; NULL: Telegram's language
+    language: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    # whom staff tell when worried about a child, and its written routine (/concern)
+    concern_contact: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    concern_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
 
 class BreakRow(Base):
@@ -116,6 +121,7 @@ class MemberRow(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     language: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    telegram_language: Mapped[str | None] = mapped_column(String(8), nullable=True)
     send_time: Mapped[time | None] = mapped_column(Time, nullable=True)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     paused_until: Mapped[date | None] = mapped_column(Date, nullable=True)

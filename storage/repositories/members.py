@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.language import reader_language
 from domain.model import Invite, Member, Membership, Role
-from storage.models import InviteRow, MemberRow, MembershipRow
+from storage.models import GroupRow, InviteRow, MemberRow, MembershipRow, OrganisationRow
 from storage.repositories import NotFound
 
 
@@ -18,19 +19,42 @@ class MemberRepository:
         self.session = session
 
     async def find(self, telegram_id: int) -> Member | None:
-        row = await self._row(telegram_id)
-        return None if row is None else _member(row)
+        """The member, with their newest organisation's written standard, in one query."""
+        query = select(MemberRow, _ORG_LANGUAGE).where(MemberRow.telegram_id == telegram_id)
+        found = (await self.session.execute(query)).one_or_none()
+        return None if found is None else _member(found[0], org_language=found[1])
 
     async def get(self, member_id: int) -> Member:
-        row = await self.session.get(MemberRow, member_id)
-        if row is None:
+        query = select(MemberRow, _ORG_LANGUAGE).where(MemberRow.id == member_id)
+        found = (await self.session.execute(query)).one_or_none()
+        if found is None:
             raise NotFound(f"no member #{member_id}")
-        return _member(row)
+        return _member(found[0], org_language=found[1])
 
-    async def ensure(self, telegram_id: int, *, language: str | None = None) -> Member:
+    async def languages(self, member_ids: list[int]) -> dict[int, str]:
+        """Each member's reading language, as `domain.language` decides it, in one query."""
+        if not member_ids:
+            return {}
+        query = select(
+            MemberRow.id, MemberRow.language, _ORG_LANGUAGE, MemberRow.telegram_language
+        ).where(MemberRow.id.in_(member_ids))
+        rows = await self.session.execute(query)
+        return {member: reader_language(own, org, code) for member, own, org, code in rows}
+
+    async def set_telegram_language(self, member_id: int, code: str | None) -> None:
+        await self._set(member_id, telegram_language=(code or "")[:8] or None)
+
+    async def ensure(
+        self, telegram_id: int, *, language: str | None = None, telegram_language: str | None = None
+    ) -> Member:
         row = await self._row(telegram_id)
         if row is None:
-            row = MemberRow(telegram_id=telegram_id, language=language, created_at=_now())
+            row = MemberRow(
+                telegram_id=telegram_id,
+                language=language,
+                telegram_language=(telegram_language or "")[:8] or None,
+                created_at=_now(),
+            )
             self.session.add(row)
             await self.session.flush()
         return _member(row)
@@ -211,11 +235,26 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _member(row: MemberRow) -> Member:
+# a member in groups of two organisations reads the standard of the one they joined last
+_ORG_LANGUAGE = (
+    select(OrganisationRow.language)
+    .join(GroupRow, GroupRow.org_id == OrganisationRow.id)
+    .join(MembershipRow, MembershipRow.group_id == GroupRow.id)
+    .where(MembershipRow.member_id == MemberRow.id)
+    .order_by(MembershipRow.id.desc())
+    .limit(1)
+    .correlate(MemberRow)
+    .scalar_subquery()
+)
+
+
+def _member(row: MemberRow, *, org_language: str | None = None) -> Member:
     return Member(
         id=row.id,
         telegram_id=row.telegram_id,
         language=row.language,
+        telegram_language=row.telegram_language,
+        org_language=org_language,
         send_time=row.send_time,
         paused_until=row.paused_until,
         paused=row.paused,

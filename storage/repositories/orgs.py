@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.model import Break, DateRange, Group, Organisation, OrgKind
-from storage.models import BreakRow, GroupRow, OrgAdminRow, OrganisationRow
+from storage.models import BreakRow, GroupRow, MembershipRow, OrgAdminRow, OrganisationRow
 from storage.repositories import NotFound
 
 IDS_PER_QUERY = 500  # SQLite's older builds allow 999 parameters
@@ -36,6 +36,15 @@ class OrganisationRepository:
     async def update(self, org_id: int, *, name: str, kind: OrgKind, timezone: str) -> None:
         row = await self.session.get_one(OrganisationRow, org_id)
         row.name, row.kind, row.timezone = name, kind.value, timezone
+
+    async def set_language(self, org_id: int, language: str | None) -> None:
+        """The written standard its members get unless they chose one; None: Telegram's."""
+        row = await self.session.get_one(OrganisationRow, org_id)
+        row.language = language
+
+    async def set_concern_routine(self, org_id: int, contact: str | None, url: str | None) -> None:
+        row = await self.session.get_one(OrganisationRow, org_id)
+        row.concern_contact, row.concern_url = contact, url
 
     async def set_bot(self, org_id: int, bot_id: int | None) -> None:
         """Which bot serves the organisation from now on; None: the default bot."""
@@ -80,6 +89,22 @@ class OrganisationRepository:
         if ids is not None:
             query = query.where(OrganisationRow.id.in_(ids))
         return [await self._to_domain(row) for row in await self.session.scalars(query)]
+
+    async def of_member(self, member_id: int) -> list[Organisation]:
+        """The organisations whose groups the member is in, oldest membership first."""
+        first_joined = (
+            select(GroupRow.org_id, func.min(MembershipRow.id).label("first"))
+            .join(MembershipRow, MembershipRow.group_id == GroupRow.id)
+            .where(MembershipRow.member_id == member_id)
+            .group_by(GroupRow.org_id)
+            .subquery()
+        )
+        rows = await self.session.scalars(
+            select(OrganisationRow)
+            .join(first_joined, first_joined.c.org_id == OrganisationRow.id)
+            .order_by(first_joined.c.first)
+        )
+        return [await self._to_domain(row) for row in rows]
 
     async def add_break(self, org_id: int, name: str, start: date, end: date) -> bool:
         """Adds or renames/extends the break starting on `start`; True when anything changed."""
@@ -140,6 +165,9 @@ def _organisation(row: OrganisationRow, breaks: list[BreakRow]) -> Organisation:
         kind=OrgKind(row.kind),
         timezone=row.timezone,
         bot_id=row.bot_id,
+        language=row.language,
+        concern_contact=row.concern_contact,
+        concern_url=row.concern_url,
         breaks=tuple(Break(b.name, DateRange(b.start_date, b.end_date)) for b in breaks),
     )
 

@@ -15,6 +15,7 @@ from sqlalchemy import String
 
 from domain.calendar import ClosedDays, local_date, local_datetime, local_to_utc
 from domain.model import (
+    LANGUAGES,
     Group,
     Invite,
     Organisation,
@@ -182,6 +183,64 @@ async def set_org_bot(
         )
     await uow.orgs.set_bot(organisation.id, wanted)
     return await uow.orgs.get(organisation.id), Change.UPDATED
+
+
+NO_LANGUAGE = "telegram"  # said instead of a language: each member's Telegram language decides
+CONCERN_CONTACT_MAX, CONCERN_URL_MAX = 300, 500  # the columns' sizes
+_URL = re.compile(r"^https?://[^\s<>\"]+$")
+
+
+def check_language(language: str) -> str | None:
+    """An organisation's written standard as stored: nb, nn or en; None for `telegram`."""
+    if language == NO_LANGUAGE:
+        return None
+    if language not in LANGUAGES:
+        raise AdminError(
+            f"'{language}' is not a written standard: use nb (bokmål), nn (nynorsk), en "
+            f"(English) or {NO_LANGUAGE} (each member's Telegram language)"
+        )
+    return language
+
+
+async def set_org_language(
+    uow: UnitOfWork, organisation: Organisation, language: str | None
+) -> tuple[Organisation, Change]:
+    """The written standard its members read unless they chose one with /language."""
+    if organisation.language == language:
+        return organisation, Change.UNCHANGED
+    await uow.orgs.set_language(organisation.id, language)
+    return await uow.orgs.get(organisation.id), Change.UPDATED
+
+
+def check_concern_routine(contact: str | None, url: str | None) -> tuple[str | None, str | None]:
+    """Whom staff tell when worried about a child, on one line, and a link to the written
+    routine; empty means none (the law's default: the rektor or the styrer)."""
+    contact = " ".join((contact or "").split()) or None
+    url = (url or "").strip() or None
+    if contact is not None and (len(contact) > CONCERN_CONTACT_MAX or not contact.isprintable()):
+        raise AdminError(
+            f"the concern contact must be one line of at most {CONCERN_CONTACT_MAX} characters"
+        )
+    if url is not None and (len(url) > CONCERN_URL_MAX or not _URL.match(url)):
+        raise AdminError(
+            f"the concern routine's link must be an http(s) address of at most {CONCERN_URL_MAX} "
+            "characters"
+        )
+    return contact, url
+
+
+async def set_concern_routine(
+    uow: UnitOfWork, organisation: Organisation, contact: str | None, url: str | None
+) -> tuple[Organisation, Change]:
+    contact, url = check_concern_routine(contact, url)
+    if (organisation.concern_contact, organisation.concern_url) == (contact, url):
+        return organisation, Change.UNCHANGED
+    await uow.orgs.set_concern_routine(organisation.id, contact, url)
+    return await uow.orgs.get(organisation.id), Change.UPDATED
+
+
+def describe_language(organisation: Organisation) -> str:
+    return f", written in {organisation.language}" if organisation.language else ""
 
 
 def describe_bot(organisation: Organisation) -> str:

@@ -54,7 +54,7 @@ async def join(
     telegram_id: int,
     now: datetime,
     *,
-    language: str | None = None,
+    telegram_language: str | None = None,
     display_name: str | None = None,
     served_here: Callable[[Organisation], bool] | None = None,
 ) -> Joined | InviteProblem | OtherBot:
@@ -68,7 +68,9 @@ async def join(
     organisation = await uow.orgs.get(group.org_id)
     if served_here is not None and not served_here(organisation):
         return OtherBot(organisation)
-    member = await uow.members.ensure(telegram_id, language=language)
+    # Telegram's language only: a language of their own is what they choose with /language,
+    # and until they do, their organisation's written standard comes first
+    member = await uow.members.ensure(telegram_id, telegram_language=telegram_language)
     new = await uow.members.join(
         member.id, group.id, invite.role, local_date(now, organisation.timezone)
     )

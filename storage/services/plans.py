@@ -194,6 +194,12 @@ OrgName = Annotated[str, _text(_length(OrganisationRow, "name"))]
 GroupName = Annotated[str, _text(_length(GroupRow, "name"))]
 BreakName = Annotated[str, _text(_length(BreakRow, "name"))]
 TelegramId = Annotated[int, BeforeValidator(_telegram_id)]
+ConcernContact = Annotated[
+    str, AfterValidator(lambda text: admin.check_concern_routine(text, None)[0] or "")
+]
+ConcernUrl = Annotated[
+    str, AfterValidator(lambda url: admin.check_concern_routine(None, url)[1] or "")
+]
 
 
 class _Strict(BaseModel):
@@ -267,6 +273,12 @@ class PlannedOrg(_Strict):
     # its own bot (one token per municipality): an id from MORE_BOT_TOKENS, or "default";
     # left out, the organisation keeps the bot it has (a new one: the default bot)
     bot_id: BotChoice | None = None
+    # its written standard for members who chose none; "telegram": each member's Telegram
+    # language; left out: as it is
+    language: Literal["nb", "nn", "en", "telegram"] | None = None
+    # whom staff tell when worried about a child, and a link to the written routine (/bekymring)
+    concern_contact: ConcernContact | None = None
+    concern_url: ConcernUrl | None = None
     breaks: list[PlannedBreak] = []
     groups: list[PlannedGroup] = []
 
@@ -560,12 +572,36 @@ async def _apply_org(
         organisation, change = await admin.add_org(
             uow, planned.slug, planned.name, planned.kind, planned.timezone or timezone
         )
+    organisation, reading = await _apply_reading(uow, organisation, planned)
+    if change is Change.UNCHANGED:
+        change = reading
     result.add(
         change,
-        f"organisation {organisation.slug} ({organisation.kind}, {organisation.timezone}): "
-        f"{organisation.name}",
+        f"organisation {organisation.slug} ({organisation.kind}, {organisation.timezone}"
+        f"{admin.describe_language(organisation)}): {organisation.name}",
     )
     return organisation
+
+
+async def _apply_reading(
+    uow: UnitOfWork, organisation: Organisation, planned: PlannedOrg
+) -> tuple[Organisation, Change]:
+    """The written standard and the concern routine, where the plan gives them."""
+    changes = set()
+    if planned.language is not None:
+        language = admin.check_language(planned.language)
+        organisation, change = await admin.set_org_language(uow, organisation, language)
+        changes.add(change)
+    if planned.concern_contact is not None or planned.concern_url is not None:
+        contact, url = planned.concern_contact, planned.concern_url
+        organisation, change = await admin.set_concern_routine(
+            uow,
+            organisation,
+            organisation.concern_contact if contact is None else contact,
+            organisation.concern_url if url is None else url,
+        )
+        changes.add(change)
+    return organisation, Change.UPDATED if Change.UPDATED in changes else Change.UNCHANGED
 
 
 async def _apply_bot(

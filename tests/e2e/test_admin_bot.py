@@ -646,3 +646,32 @@ async def test_a_new_organisation_gets_the_deployments_zone_and_the_bot_it_was_m
             "Nordby skole": ("Europe/Helsinki", None),  # the default bot
             "Vestby skule": ("Europe/Helsinki", int(more_token.split(":")[0])),
         }
+
+
+async def test_an_admin_sets_the_written_standard_its_staff_then_read(database_url: str) -> None:
+    async with running_refleks(
+        database_url, oslo(MONDAY, 9), admin_ids=frozenset({SUPER})
+    ) as refleks:
+        boss = Admin(refleks, SUPER)
+        await boss.command("/admin")
+        await boss.tap(NB("admin.new_org"))
+        await boss.type("Vik skule")
+        await boss.tap(NB("admin.kind_school"))
+        standard = NB("admin.org_language", language=NB("admin.language_telegram"))
+        assert standard in boss.screen  # a new organisation: each member's Telegram language
+        assert await boss.tap("Nynorsk") == NB("admin.language_set")
+        assert NB("admin.org_language", language="Nynorsk") in boss.screen
+        assert "✅ Nynorsk" in boss.labels()
+        async with refleks.app.uow_factory() as uow:
+            org = await uow.orgs.by_slug("vik-skule")
+            assert org.language == "nn"
+            await admin.add_group(uow, "vik-skule/laerarar", "Lærarane")
+            invite = await admin.make_invite(
+                uow, "vik-skule/laerarar", Role.STAFF, datetime.now(UTC)
+            )
+            await uow.commit()
+        welcome = await refleks.say(STAFF, f"/start {invite.code}", language_code="nb")
+        assert welcome.text == Texts("nn")("join.welcome", group="Lærarane", org="Vik skule")
+        await boss.tap(NB("admin.language_telegram"))
+        async with refleks.app.uow_factory() as uow:
+            assert (await uow.orgs.by_slug("vik-skule")).language is None

@@ -66,9 +66,30 @@ def test_an_admin_sets_up_a_school_from_the_shell(database_url: str) -> None:
     assert "#1 nordby/laerere skolemiljo modules 0,1,2" in status.stdout
 
 
+def test_an_organisation_gets_its_written_standard_and_concern_routine(database_url: str) -> None:
+    add = ("admin", "org", "add", "vik", "--name", "Vik skule", "--kind", "school")
+    made = refleks(database_url, *add, "--language", "nn")
+    assert made.stdout.strip() == (
+        "created organisation vik (school, Europe/Oslo, written in nn): Vik skule"
+    )
+    routine = refleks(
+        database_url, *add, "--concern-contact", "Rektor Ola", "--concern-url", "https://vik.no/r"
+    )
+    assert routine.stdout.startswith("updated organisation vik")
+    assert refleks(database_url, *add, "--language", "nn").stdout.startswith("unchanged")
+    back = refleks(database_url, *add, "--language", "telegram")
+    assert back.stdout.strip() == "updated organisation vik (school, Europe/Oslo): Vik skule"
+    bad = refleks(database_url, *add, "--concern-url", "javascript:alert(1)")
+    assert bad.returncode == 2 and "http(s) address" in bad.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
+        (
+            ("admin", "org", "add", "x", "--name", "X", "--kind", "school", "--language", "sv"),
+            "invalid choice",
+        ),
         (("admin", "group", "add", "nowhere/staff", "--name", "X"), "no organisation 'nowhere'"),
         (("admin", "group", "add", "no-slash", "--name", "X"), "is not ORG/GROUP"),
         (("admin", "org", "add", "Bad Slug", "--name", "X", "--kind", "school"), "lower-case"),

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from bot.local_api.records import JsonDict
 from bot.runtime import STAFF_COMMANDS, register_commands
 from dialogues.i18n import Texts
+from dialogues.menus import menu_commands
 from domain.model import OrgKind, Role
 from storage.services import admin
 from storage.services.joining import join
@@ -48,19 +49,19 @@ async def test_leaders_get_their_commands_in_their_language_from_their_own_bot(
             leader = await admin.make_invite(uow, "vestby/personalet", Role.LEADER, now)
             await uow.commit()
             # Kari has led Nordby's group since before this start (no bot saw her join)
-            await join(uow, nordby.invites["leader"], KARI, now, language="nn")
+            await join(uow, nordby.invites["leader"], KARI, now, telegram_language="nn")
 
         await register_commands(nordby.app)
         kari = own_menu(nordby, KARI)
-        assert names(kari) == [*STAFF_COMMANDS, *LEADER_COMMANDS]
+        assert names(kari) == [*menu_commands("nn"), *LEADER_COMMANDS]
         assert kari[-1]["description"] == Texts("nn")("command.linkchat")
         assert own_menu(vestby, KARI) == []  # Vestby's bot never talks to her
-        assert names(own_menu(nordby, SUPER)) == [*STAFF_COMMANDS, "admin"]
+        assert names(own_menu(nordby, SUPER)) == [*menu_commands("nb"), "admin"]
 
         # Lars joins Vestby's group as leader while the bot runs, with Telegram in English
         await vestby.say(LARS, f"/start {leader.code}", language_code="en")
         lars = own_menu(vestby, LARS)
-        assert names(lars) == [*STAFF_COMMANDS, *LEADER_COMMANDS]
+        assert names(lars) == [*menu_commands("en"), *LEADER_COMMANDS]
         assert lars[STAFF_COMMANDS.index("help")]["description"] == Texts("en")("command.help")
         assert lars[-4]["description"] == Texts("en")("command.summary")
         assert own_menu(nordby, LARS) == []
@@ -68,4 +69,4 @@ async def test_leaders_get_their_commands_in_their_language_from_their_own_bot(
         await nordby.join(ANNE)  # staff: the menu everyone has
         assert own_menu(nordby, ANNE) == []
         await nordby.join(SUPER, "leader")  # a super-admin who also leads: one menu with both
-        assert names(own_menu(nordby, SUPER)) == [*STAFF_COMMANDS, *LEADER_COMMANDS, "admin"]
+        assert names(own_menu(nordby, SUPER)) == [*menu_commands("nb"), *LEADER_COMMANDS, "admin"]

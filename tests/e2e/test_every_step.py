@@ -35,7 +35,7 @@ async def test_every_step_and_kick_off_is_a_message_telegram_accepts(
                     parts += step_message(
                         package, module, step, texts, 2**31, position=position, missed=3, again=True
                     )
-                    parts += reminder_message(step, texts, 2**31)
+                    parts += reminder_message(package, step, texts, 2**31)
                 for part in parts:
                     assert isinstance(part, TextPart)
                     await bot.send_message(CHAT, part.html, reply_markup=part.keyboard)

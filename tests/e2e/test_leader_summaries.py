@@ -343,29 +343,30 @@ async def test_export_files_open_and_hold_only_what_the_summaries_showed(
         assert [f.filename for f in files] == ["refleks-laerere.csv", "refleks-laerere.md"]
         spreadsheet, minutes = files
 
-        # Norwegian Excel: a BOM to read æøå as UTF-8, semicolons, and a decimal comma
-        assert spreadsheet.data.startswith("\ufeffweek;question;".encode())
+        # Norwegian Excel: a BOM to read æøå as UTF-8, semicolons, and a decimal comma; the
+        # headers in the leader's language
+        assert spreadsheet.data.startswith("\ufeffuke;spørsmål;".encode())
         rows = list(
             csv.DictReader(io.StringIO(spreadsheet.data.decode("utf-8-sig")), delimiter=";")
         )
         assert rows and list(rows[0]) == [
-            "week",
-            "question",
-            "kind",
-            "answers",
-            "value",
-            "count",
-            "mean",
+            "uke",
+            "spørsmål",
+            "type",
+            "svar",
+            "verdi",
+            "antall",
+            "snitt",
         ]
-        assert all(int(row["answers"]) >= THRESHOLD for row in rows)
+        assert all(int(row["svar"]) >= THRESHOLD for row in rows)
         steps = refleks.app.catalogue["skolemiljo"].module(0).steps
         monday_prompt, scale_prompt = steps[0].question.prompt, steps[2].question.prompt
         assert monday_prompt and scale_prompt
-        assert not any(row["question"] == monday_prompt for row in rows)  # below the threshold
-        scale_rows = [row for row in rows if row["question"] == scale_prompt]
-        assert [row["value"] for row in scale_rows] == ["1", "2", "3", "4", "5"]
-        assert [row["count"] for row in scale_rows] == ["1", "1", "1", "1", "0"]
-        assert {row["mean"] for row in scale_rows} == {"2,5"}
+        assert not any(row["spørsmål"] == monday_prompt for row in rows)  # below the threshold
+        scale_rows = [row for row in rows if row["spørsmål"] == scale_prompt]
+        assert [row["verdi"] for row in scale_rows] == ["1", "2", "3", "4", "5"]
+        assert [row["antall"] for row in scale_rows] == ["1", "1", "1", "1", "0"]
+        assert {row["snitt"] for row in scale_rows} == {"2,5"}
         assert "Mer tid til samtaler" not in spreadsheet.data.decode("utf-8-sig")  # counts only
 
         markdown = minutes.data.decode("utf-8")

@@ -307,3 +307,20 @@ def test_an_organisation_may_name_its_own_bot(written: str, read: object) -> Non
     plan = parse_plan(ORG + f"    bot_id: {written}\n", "plan.yaml", PACKAGES).plan
     assert plan.organisations[0].bot_id == read
     assert parse_plan(ORG, "plan.yaml", PACKAGES).plan.organisations[0].bot_id is None
+
+
+def test_an_organisation_may_give_its_written_standard_and_concern_routine() -> None:
+    text = (
+        ORG + "    language: nn\n    concern_contact: '  rektor   Ola  '\n"
+        "    concern_url: https://vik.no/rutine\n"
+    )
+    (org,) = parse_plan(text, "plan.yaml", PACKAGES).plan.organisations
+    assert (org.language, org.concern_contact, org.concern_url) == (
+        "nn",
+        "rektor Ola",  # one line, as /bekymring shows it
+        "https://vik.no/rutine",
+    )
+    (wrong,) = problems(ORG + "    language: sv\n")
+    assert wrong.startswith("plan.yaml:5: language: Input should be 'nb', 'nn', 'en' or 'telegram'")
+    (link,) = problems(ORG + "    concern_url: ftp://vik.no\n")
+    assert link.startswith("plan.yaml:5: concern_url: the concern routine's link must be")

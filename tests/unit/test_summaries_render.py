@@ -209,15 +209,24 @@ def test_the_export_files_open_and_hold_figures_only(language: str) -> None:
     answers = answers_to(first, 2) + answers_to(second, 2) + answers_to(questions[2], 3, said)
     summary = week_of(questions, answers)
 
-    rows = list(csv.reader(io.StringIO(export_csv([summary]).decode("utf-8-sig")), delimiter=";"))
-    assert rows[0] == ["week", "question", "kind", "answers", "value", "count", "mean"]
-    pooled = [row for row in rows[1:] if row[2] == "scale"]
+    exported = export_csv([summary], texts).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(exported), delimiter=";"))
+    assert (
+        rows[0]
+        == {
+            "nb": ["uke", "spørsmål", "type", "svar", "verdi", "antall", "snitt"],
+            "nn": ["veke", "spørsmål", "type", "svar", "verdi", "tal", "snitt"],
+            "en": ["week", "question", "kind", "answers", "value", "count", "mean"],
+        }[language]
+    )
+    scale_kind, text_kind = texts("export.csv_scale"), texts("export.csv_text")
+    pooled = [row for row in rows[1:] if row[2] == scale_kind]
     assert {row[1] for row in pooled} == {first.prompt}  # one question, asked in two weeks
     assert {row[3] for row in pooled} == {"4"}
-    assert [row for row in rows[1:] if row[2] == "text"] == [
-        ["2026-11-23", "Hva så du?", "text", "3", "", "", ""]
+    assert [row for row in rows[1:] if row[2] == text_kind] == [
+        ["2026-11-23", "Hva så du?", text_kind, "3", "", "", ""]
     ]
-    assert "Linje" not in export_csv([summary]).decode("utf-8-sig")
+    assert "Linje" not in exported
 
     markdown = export_markdown([summary], "Lærerne\n# ikke en overskrift", texts).decode()
     group = "Lærerne \\# ikke en overskrift"  # escaped: a viewer shows it as written
