@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from domain.summary import THRESHOLD_FLOOR
+
 PUBLIC_API = "https://api.telegram.org"
 PAID_RATE = 900.0  # messages a second with paid broadcasts: a margin under Telegram's 1,000
 PAID_ON = frozenset({"true", "1", "yes", "on"})
@@ -52,7 +54,7 @@ class Settings(BaseSettings):
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     timezone: str = "Europe/Oslo"
     redis_url: str | None = None
-    anonymity_threshold: int = Field(default=5, ge=3)
+    anonymity_threshold: int = Field(default=5, ge=THRESHOLD_FLOOR)
     answer_retention_weeks: int = Field(default=26, ge=1)
     # The key of the answer marks (one answer per person and step, across /forget): a secret of
     # the deployment, kept out of the database. Unset: derived from BOT_TOKEN.

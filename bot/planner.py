@@ -17,7 +17,7 @@ from domain.calendar import local_date, local_to_utc, week_closes_at
 from domain.model import Role
 from domain.plan import RolloutPlan
 from domain.schedule import reminder_at
-from storage.repositories.deliveries import Kind
+from storage.repositories.deliveries import Kind, step_delivery
 from storage.services.schedule import Outline, live_plans
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -147,17 +147,15 @@ async def _steps(
         for rollout_id, who in lacking:
             plan, index, week = by_rollout[rollout_id]
             rows.append(
-                {
-                    "kind": Kind.STEP,
-                    "dedupe_key": f"step:{rollout_id}:{step_id}:{who.member_id}",
-                    "chat_id": who.chat_id,
-                    "member_id": who.member_id,
-                    "group_id": plan.group.id,
-                    "rollout_id": rollout_id,
-                    "step_id": step_id,
-                    "week": week,
-                    "due_at": plan.send_at(index, who.send_time) or now,
-                }
+                step_delivery(
+                    rollout_id=rollout_id,
+                    step_id=step_id,
+                    member_id=who.member_id,
+                    chat_id=who.chat_id,
+                    group_id=plan.group.id,
+                    week=week,
+                    due_at=plan.send_at(index, who.send_time) or now,
+                )
             )
     return rows
 

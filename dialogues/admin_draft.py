@@ -3,7 +3,7 @@ the screen for each choice, and the preview of the plan the draft would make."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from functools import partial
 from html import escape
 from typing import Any
@@ -28,6 +28,7 @@ from dialogues.admin_views import (
 from dialogues.callbacks import AdminDraft, AdminGroup, AdminRollout
 from dialogues.i18n import Texts
 from domain.model import Group, Organisation, Rollout
+from domain.pacing import in_waking_hours
 from domain.schedule_text import parse_hhmm
 from storage.repositories import NotFound
 from storage.services import admin
@@ -35,7 +36,6 @@ from storage.services.plans import format_modules
 from storage.uow import UnitOfWork
 
 COMMON_TIMES = ("07:30", "07:45", "08:00", "08:15", "08:30", "08:45", "09:00")
-EARLIEST, LATEST = time(6), time(21)
 Draft = dict[str, Any]
 
 
@@ -215,7 +215,7 @@ def clock_value(value: str) -> str | None:
         return None
     text = f"{value[:2]}:{value[2:]}"
     try:
-        return text if EARLIEST <= parse_hhmm(text) <= LATEST else None
+        return text if in_waking_hours(parse_hhmm(text)) else None
     except ValueError:
         return None
 

@@ -17,8 +17,6 @@ from content.loader import Catalogue
 from content.outline import outline
 from dialogues.admin_access import typed_for
 from dialogues.admin_draft import (
-    EARLIEST,
-    LATEST,
     Draft,
     back_button,
     back_to,
@@ -48,6 +46,7 @@ from dialogues.callbacks import AdminCalendar, AdminDraft, AdminGroup, AdminRoll
 from dialogues.i18n import Texts
 from domain.calendar import local_date
 from domain.model import Group, Organisation, Rollout, RolloutStatus
+from domain.pacing import in_waking_hours
 from domain.schedule_text import parse_hhmm
 from storage.repositories import NotFound
 from storage.services import admin
@@ -233,7 +232,7 @@ async def time_typed(
         chosen = parse_hhmm(message.text or "")
     except ValueError:
         chosen = None
-    if chosen is None or not EARLIEST <= chosen <= LATEST:
+    if chosen is None or not in_waking_hours(chosen):
         await message.answer(texts("admin.time_invalid"))
         return
     await state.set_state(None)

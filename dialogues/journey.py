@@ -17,7 +17,7 @@ from dialogues.i18n import Texts
 from dialogues.outgoing import TextPart
 from dialogues.render import step_message
 from domain.plan import RolloutPlan
-from storage.repositories.deliveries import Delivery, Kind
+from storage.repositories.deliveries import Delivery, step_delivery
 from storage.services.schedule import group_plans
 from storage.uow import UnitOfWork
 
@@ -85,20 +85,17 @@ class Journey:
     ) -> bool:
         """Sends step `index` now, through the same claim-send-mark the engine uses."""
         ref = plan.steps[index]
-        key = f"step:{plan.rollout.id}:{ref.step_id}:{member_id}"
-        row = {
-            "kind": Kind.STEP,
-            "dedupe_key": key,
-            "chat_id": chat_id,
-            "member_id": member_id,
-            "group_id": plan.group.id,
-            "rollout_id": plan.rollout.id,
-            "step_id": ref.step_id,
-            "week": plan.week(index),
-            "due_at": now,
-            "status": "claimed",
-            "lease_until": now + timedelta(minutes=2),  # the engine takes it up if we die here
-        }
+        row = step_delivery(
+            rollout_id=plan.rollout.id,
+            step_id=ref.step_id,
+            member_id=member_id,
+            chat_id=chat_id,
+            group_id=plan.group.id,
+            week=plan.week(index),
+            due_at=now,
+        )
+        # claimed by this handler; the engine takes it up if we die before sending
+        row |= {"status": "claimed", "lease_until": now + timedelta(minutes=2)}
         if not await uow.deliveries.enqueue([row]):
             return False  # it is in the queue or sent already
         await uow.commit()

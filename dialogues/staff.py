@@ -17,6 +17,7 @@ from dialogues.journey import Journey
 from dialogues.keyboards import LANGUAGE_NAMES, forget_keyboard, language_keyboard
 from dialogues.render import step_message
 from domain.model import LANGUAGES, Member, Role
+from domain.pacing import in_waking_hours
 from storage.services.answering import open_to_answer
 from storage.uow import UnitOfWork
 
@@ -149,7 +150,7 @@ async def own_time(
         await message.answer(texts("time.reset"))
         return
     chosen = _parse_time(arg)
-    if chosen is None or not time(7) <= chosen <= time(21):
+    if chosen is None or not in_waking_hours(chosen):
         current = (
             member.send_time.strftime("%H:%M") if member.send_time else texts("time.group_default")
         )

@@ -29,7 +29,9 @@ from functools import lru_cache
 from domain.calendar import local_datetime, local_to_utc
 
 MINUTE = timedelta(minutes=1)
-WAKING_HOURS = (time(7), time(21))  # local: when Refleks writes to people at all
+# local: when Refleks writes to people at all, the first and the last minute. The one rule for
+# every send time that can be chosen (a member's /time, a rollout's) and for what pacing books.
+WAKING_HOURS = (time(7), time(21))
 
 # Within a minute, the order kinds are booked in: a module's kick-off before the step it
 # introduces, today's step before yesterday's reminder, then the weekly summaries.
@@ -124,11 +126,17 @@ def _awake(minute: datetime, timezone: str) -> datetime:
     return awake(minute, timezone)
 
 
+def in_waking_hours(clock: time) -> bool:
+    """Whether a local time of day is one Refleks writes at (07:00 to 21:00, both included)."""
+    opens, closes = WAKING_HOURS
+    return opens <= clock <= closes.replace(second=59, microsecond=999999)
+
+
 def awake(minute: datetime, timezone: str) -> datetime:
     """`minute` if it falls in the waking hours, else the next morning's first minute."""
     wall = local_datetime(minute, timezone)
-    opens, closes = WAKING_HOURS
-    if opens <= wall.time() < closes:
+    opens, _ = WAKING_HOURS
+    if in_waking_hours(wall.time()):
         return minute
     day = wall.date() if wall.time() < opens else wall.date() + timedelta(days=1)
     return local_to_utc(day, opens, timezone)

@@ -58,6 +58,8 @@ from domain.model import QuestionKind
 from domain.telegram_html import utf16_length
 
 SCALE_POINTS = (1, 2, 3, 4, 5)
+# the lowest anonymity threshold a deployment may set: below it a set of answers is a few people
+THRESHOLD_FLOOR = 3
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -112,8 +114,10 @@ class SummaryInput:
     respondents: Mapping[RespondentKey, frozenset[str]]
 
     def __post_init__(self) -> None:
-        if self.threshold < 3:
-            raise ValueError(f"the anonymity threshold must be at least 3, not {self.threshold}")
+        if self.threshold < THRESHOLD_FLOOR:
+            raise ValueError(
+                f"the anonymity threshold must be at least {THRESHOLD_FLOOR}, not {self.threshold}"
+            )
         if self.week.weekday() != 0:
             raise ValueError(f"a summary's week is given by its Monday, not {self.week}")
         step_ids = [question.step_id for question in self.questions]

@@ -57,6 +57,31 @@ class Kind:
     NOTE = "note"
 
 
+def step_delivery(
+    *,
+    rollout_id: int,
+    step_id: str,
+    member_id: int,
+    chat_id: int,
+    group_id: int,
+    week: date | None,
+    due_at: datetime,
+) -> dict[str, Any]:
+    """A step's delivery row, the one way it is made: its dedupe key sends a step once per
+    member and rollout, whether the clock owes it or /today and catch-up send it now."""
+    return {
+        "kind": Kind.STEP,
+        "dedupe_key": f"step:{rollout_id}:{step_id}:{member_id}",
+        "chat_id": chat_id,
+        "member_id": member_id,
+        "group_id": group_id,
+        "rollout_id": rollout_id,
+        "step_id": step_id,
+        "week": week,
+        "due_at": due_at,
+    }
+
+
 @dataclass(frozen=True)
 class Delivery:
     id: int

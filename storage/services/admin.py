@@ -25,6 +25,7 @@ from domain.model import (
     Rollout,
     RolloutStatus,
 )
+from domain.pacing import WAKING_HOURS, in_waking_hours
 from domain.schedule import check_weekdays, pause_from, plan_step_dates
 from storage.models import Base
 from storage.repositories import NotFound
@@ -49,6 +50,13 @@ class Change(StrEnum):
     CREATED = "created"
     UPDATED = "updated"
     UNCHANGED = "unchanged"
+
+
+def check_send_time(send_time: time) -> None:
+    """A rollout's time of day: within the hours Refleks writes to people at all."""
+    if not in_waking_hours(send_time):
+        opens, closes = (f"{moment:%H:%M}" for moment in WAKING_HOURS)
+        raise AdminError(f"the send time must lie between {opens} and {closes}")
 
 
 def check_slug(slug: str, what: str) -> str:
@@ -298,8 +306,7 @@ async def add_rollout(
     if missing:
         have = ", ".join(str(m) for m in packages[request.package_id])
         raise AdminError(f"package '{request.package_id}' has no module {missing[0]} (has {have})")
-    if not (time(6) <= request.send_time <= time(21)):
-        raise AdminError("the send time must lie between 06:00 and 21:00")
+    check_send_time(request.send_time)
     _, group = await group_at(uow, request.path)
     for rollout in await uow.rollouts.of_group(group.id):
         if (rollout.package_id, rollout.modules, rollout.start) == (
@@ -411,8 +418,7 @@ def moved(
     start, weekdays and time. Once started, the steps already sent keep their days: the rest
     waits behind a pause that ends the day before `start`, on the same weekdays."""
     check_weekdays(weekdays)
-    if not (time(6) <= send_time <= time(21)):
-        raise AdminError("the send time must lie between 06:00 and 21:00")
+    check_send_time(send_time)
     if found.status is not RolloutStatus.ACTIVE:
         raise AdminError(f"rollout #{found.id} is {found.status}: resume it first")
     if not started(found, dates, tz, now):

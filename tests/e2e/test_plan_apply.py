@@ -118,7 +118,7 @@ MISTAKES = [
     ("          - {package: barnehagemilj, modules: '0', start: 2027-01-04}\n", 12, "no package"),
     # refused by the use case after the lines above were written: all of it is rolled back
     ("          - {package: barnehagemiljo, modules: '3', start: 2027-01-04, at: '05:30'}\n", 12,
-     "the send time must lie between 06:00 and 21:00"),
+     "the send time must lie between 07:00 and 21:00"),
     ("  - slug: vestby\n    groups: [{slug: alle, name: Alle}]\n", 12,
      "no organisation 'vestby' in the database: give its name and kind to create it"),
 ]  # fmt: skip

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.calendar import local_time
-from domain.pacing import Unbooked, book, minute_from, minute_of
+from dialogues.admin_draft import clock_value
+from domain.calendar import local_time, local_to_utc
+from domain.pacing import Unbooked, awake, book, in_waking_hours, minute_from, minute_of
+from storage.services.admin import AdminError, check_send_time
 
 EIGHT = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # 08:00 in Oslo
 MIN = timedelta(minutes=1)
@@ -90,11 +92,12 @@ def test_a_send_owed_within_a_minute_waits_for_the_next_whole_minute() -> None:
 
 def test_nothing_is_booked_at_night_what_does_not_fit_by_21_waits_for_7() -> None:
     evening = datetime(2026, 11, 27, 19, 58, tzinfo=UTC)  # Friday 20:58 in Oslo
-    bookings = book(steps(30), capacity=10, booked={}, now=evening)
+    bookings = book(steps(40), capacity=10, booked={}, now=evening)
     next_morning = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)  # Saturday 07:00 in Oslo
     assert Counter(b.at for b in bookings) == {
         evening: 10,
         evening + MIN: 10,
+        evening + 2 * MIN: 10,  # 21:00 is the last minute, as /time 21:00 promises
         next_morning: 10,
     }
 
@@ -138,7 +141,7 @@ def test_bookings_never_early_never_over_capacity_and_every_one_booked_once(
         assert booking.at >= item.nominal and booking.at >= minute_of(now)
         assert booking.at >= minute_from(item.nominal)
         assert booking.at.second == 0 and booking.at.microsecond == 0
-        assert time(7) <= local_time(booking.at, "Europe/Oslo") < time(21)
+        assert time(7) <= local_time(booking.at, "Europe/Oslo") <= time(21)
         load[(item.lane, booking.at)] += min(item.weight, capacity)
     assert all(sends <= capacity for sends in load.values())
 
@@ -148,3 +151,30 @@ def test_the_order_things_were_read_in_changes_nothing(owed: list[Unbooked], cap
     forwards = book(owed, capacity=capacity, booked={}, now=EIGHT)
     backwards = book(list(reversed(owed)), capacity=capacity, booked={}, now=EIGHT)
     assert sorted(forwards, key=lambda b: b.id) == sorted(backwards, key=lambda b: b.id)
+
+
+@pytest.mark.parametrize(
+    ("clock", "writes"),
+    [
+        (time(6, 30), False),
+        (time(6, 59), False),
+        (time(7), True),
+        (time(21), True),
+        (time(21, 1), False),
+    ],
+)
+def test_every_send_time_one_can_choose_is_a_time_pacing_sends_at(
+    clock: time, writes: bool
+) -> None:
+    """A member's /time, a rollout's time in /admin, the CLI and plan files, and pacing all
+    follow one rule: a time that can be chosen is never moved to the next morning."""
+    assert in_waking_hours(clock) is writes
+    assert (clock_value(f"{clock:%H%M}") is not None) is writes  # the wizard's buttons and text
+    try:
+        check_send_time(clock)
+        accepted = True
+    except AdminError:
+        accepted = False
+    assert accepted is writes
+    minute = local_to_utc(date(2027, 1, 4), clock, "Europe/Oslo")
+    assert (awake(minute, "Europe/Oslo") == minute) is writes
