@@ -12,6 +12,7 @@ COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY content ./content
 COPY dialogues ./dialogues
+COPY services ./services
 COPY domain ./domain
 COPY storage ./storage
 RUN python -m venv /opt/refleks \

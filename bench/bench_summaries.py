@@ -67,6 +67,7 @@ from domain.summary import (
     split_message,
     summarize,
 )
+from services.schedule import live_plans
 from storage.db import make_engine, make_sessions, upgrade
 from storage.models import (
     AnswerRow,
@@ -79,7 +80,6 @@ from storage.models import (
 )
 from storage.repositories.answers import respondent_token
 from storage.repositories.deliveries import Delivery, Kind
-from storage.services.schedule import live_plans
 from storage.uow import UnitOfWorkFactory
 
 MONDAY = date(2026, 11, 23)

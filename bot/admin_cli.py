@@ -14,18 +14,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.cli_args import CliError, Parser, parse_date
 from bot.config import Settings, load_settings
 from bot.logs import redact
 from domain.invites import default_limits, joins_per_week
 from domain.model import LANGUAGES, OrgKind, Role
-from storage.services import admin, membership, plans
+from services import admin, membership, plans
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 Action = Callable[[UnitOfWork, argparse.Namespace, Settings], Awaitable[list[str]]]
 
 
 def add_admin_commands(commands: Any) -> None:
-    from bot.cli import Parser, parse_date
     from domain.schedule_text import parse_hhmm, parse_modules, parse_weekdays
 
     def typed(parse: Callable[[str], Any]) -> Callable[[str], Any]:
@@ -114,7 +114,6 @@ def add_admin_commands(commands: Any) -> None:
 
 
 def add_break_and_plan_commands(area: Any, parse_date: Callable[[str], Any]) -> None:
-    from bot.cli import Parser
 
     closed = area.add_parser("break", help="an organisation's breaks: they shift the plan")
     breaks = closed.add_subparsers(dest="action", required=True, parser_class=Parser)
@@ -139,7 +138,6 @@ def add_break_and_plan_commands(area: Any, parse_date: Callable[[str], Any]) -> 
 
 
 def add_member_commands(area: Any) -> None:
-    from bot.cli import Parser
 
     member = area.add_parser("member", help="a group's members: list, remove, change role")
     actions = member.add_subparsers(dest="action", required=True, parser_class=Parser)
@@ -173,7 +171,6 @@ def known_bots(settings: Settings) -> admin.KnownBots:
 
 
 def run_admin(args: argparse.Namespace) -> int:
-    from bot.cli import CliError
 
     settings = load_settings()
     action = ACTIONS[(args.area, args.action)]
@@ -464,7 +461,6 @@ DRY_RUN = "dry run: "
 async def plan_apply(uow: UnitOfWork, args: argparse.Namespace, settings: Settings) -> list[str]:
     """Checks the whole file, then writes it in this one transaction (a dry run rolls it back).
     Plan problems are `file:line: message` lines, so they go out without the usual prefix."""
-    from bot.cli import CliError
 
     packages = _packages()
     try:

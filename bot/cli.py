@@ -12,29 +12,14 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
+from bot.cli_args import CliError, Parser
 from bot.config import ConfigError, load_settings
 from bot.logs import hide_secrets, redact
 
 EXIT_USAGE = 2
 EXIT_FAILURE = 1
-
-
-class CliError(Exception):
-    """One line on stderr and exit status 2."""
-
-
-class Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise CliError(f"{self.prog}: {message}")
-
-
-def parse_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
 
 
 def parse_instant(text: str) -> datetime:

@@ -22,8 +22,8 @@ from bot.pacer import Pacing, pace
 from bot.planner import PlanReport, plan_due
 from content.outline import outline
 from domain.calendar import local_date, monday_of, night_seal_due
+from services.sealing import seal_open_weeks
 from storage.db import compact_answers
-from storage.services.sealing import seal_open_weeks
 
 log = logging.getLogger(__name__)
 

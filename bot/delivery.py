@@ -519,7 +519,7 @@ class _OrganisationsOnce(OrganisationRepository):
         return self._seen[org_id]
 
     async def many(self, ids: set[int] | list[int]) -> dict[int, Organisation]:
-        """Plans read organisations in bulk (storage.services.schedule): cached the same way."""
+        """Plans read organisations in bulk (services.schedule): cached the same way."""
         missing = set(ids) - self._seen.keys()
         if missing:
             self._seen.update(await super().many(missing))

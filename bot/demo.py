@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.local_api import DEFAULT_TOKEN, LocalBotAPI, SentMessage
 from domain.model import OrgKind, Role
 from domain.schedule_text import parse_modules, parse_weekdays
-from storage.services import admin
+from services import admin
 
 OSLO = ZoneInfo("Europe/Oslo")
 LEADER = 9000

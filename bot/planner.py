@@ -17,8 +17,8 @@ from domain.calendar import local_date, local_to_utc, week_closes_at
 from domain.model import Role
 from domain.plan import RolloutPlan
 from domain.schedule import reminder_at
+from services.schedule import Outline, live_plans
 from storage.repositories.deliveries import Kind, step_delivery
-from storage.services.schedule import Outline, live_plans
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)

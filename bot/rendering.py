@@ -16,9 +16,9 @@ from dialogues.outgoing import Part, TextPart
 from dialogues.render import kickoff_message, reminder_message, step_message
 from domain.language import DEFAULT_LANGUAGE, reader_language
 from domain.plan import RolloutPlan
+from services.schedule import group_plans
 from storage.models import DeliveryRow
 from storage.repositories.deliveries import Delivery, Kind
-from storage.services.schedule import group_plans
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)

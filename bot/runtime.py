@@ -9,49 +9,15 @@ import signal
 from datetime import datetime
 from typing import Any
 
-from aiogram import Bot
-from aiogram.types import BotCommandScopeDefault
-
 from bot.app import App, build_app
 from bot.clock import tick
+from bot.command_menus import register_commands
 from bot.config import Settings
 from bot.logs import setup_logging
 from bot.metrics import serve_metrics
 from bot.polling import poll
-from dialogues.bots import serving_bot
-from dialogues.i18n import Texts
-from dialogues.menus import STAFF_COMMANDS, set_personal_menu, staff_menu
-from storage.services.joining import leaders
 
 log = logging.getLogger(__name__)
-
-
-async def register_commands(app: App) -> None:
-    """Every bot's command menu in every language (Telegram picks by the app's language), and
-    a menu of their own for every leader, in the bot that serves them, and super-admin."""
-    admin_ids = app.settings.admin_ids
-    async with app.uow_factory() as uow:
-        leading = [seat for seat in await leaders(uow) if not seat.member.unreachable]
-        admins = {admin_id: await uow.members.find(admin_id) for admin_id in admin_ids}
-    languages = {a: member.reads for a, member in admins.items() if member is not None}
-    for bot in app.bots.values():
-        await _register_default_menu(bot)
-        led_here = {
-            seat.member.telegram_id: seat.member.reads
-            for seat in leading
-            if serving_bot(app.bots, app.bot.id, seat.organisation).id == bot.id
-        }
-        for chat_id in sorted(led_here.keys() | admin_ids):
-            language = led_here.get(chat_id) or languages.get(chat_id)
-            leader, admin = chat_id in led_here, chat_id in admin_ids
-            await set_personal_menu(bot, chat_id, language, leader=leader, admin=admin)
-
-
-async def _register_default_menu(bot: Bot) -> None:
-    for language in ("nb", "nn", "en"):
-        code = None if language == "nb" else language
-        menu = staff_menu(Texts(language))
-        await bot.set_my_commands(menu, scope=BotCommandScopeDefault(), language_code=code)
 
 
 async def tick_once(settings: Settings, at: datetime) -> int:
@@ -136,4 +102,4 @@ async def serve_webhook(settings: Settings) -> int:
     return code
 
 
-__all__ = ["STAFF_COMMANDS", "asyncio", "demo", "run_polling", "serve_webhook", "tick_once"]
+__all__ = ["asyncio", "demo", "run_polling", "serve_webhook", "tick_once"]

@@ -46,8 +46,8 @@ from domain.summary import (
     summarize,
 )
 from domain.summary_words import in_words
+from services.schedule import Outline, group_plans
 from storage.repositories.deliveries import Delivery, Kind
-from storage.services.schedule import Outline, group_plans
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)

@@ -25,6 +25,8 @@ from aiohttp import web
 from sqlalchemy import text
 
 from bot.app import App, build_app
+from bot.clock import run_every_minute
+from bot.command_menus import register_commands
 from bot.config import ConfigError, Settings
 from bot.metrics import metrics_response
 
@@ -71,9 +73,6 @@ async def serve(settings: Settings) -> int:
         raise ConfigError(
             "configuration error: BOT_TOKEN, WEBHOOK_URL and WEBHOOK_SECRET are needed for webhooks"
         )
-    from bot.clock import run_every_minute
-    from bot.runtime import register_commands
-
     app = await build_app(settings)
     runner = web.AppRunner(make_web_app(app, settings.webhook_secret), shutdown_timeout=30)
     await runner.setup()

@@ -32,8 +32,8 @@ from dialogues.chats import private_only
 from dialogues.i18n import Texts
 from domain.model import LANGUAGES, Group, Organisation, OrgKind
 from domain.text import without_control_characters
+from services import admin
 from storage.models import GroupRow, OrganisationRow
-from storage.services import admin
 from storage.uow import UnitOfWork
 
 ORG_NAME_MAX = admin.name_limit(OrganisationRow)

@@ -29,9 +29,9 @@ from dialogues.i18n import Texts
 from domain.calendar import local_date
 from domain.model import Organisation
 from domain.text import without_control_characters
+from services import admin, plans
+from services.admin import AdminError
 from storage.models import BreakRow
-from storage.services import admin, plans
-from storage.services.admin import AdminError
 from storage.uow import UnitOfWork
 
 BREAK_NAME_MAX = admin.name_limit(BreakRow)

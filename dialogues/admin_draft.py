@@ -30,9 +30,9 @@ from dialogues.i18n import Texts
 from domain.model import Group, Organisation, Rollout
 from domain.pacing import in_waking_hours
 from domain.schedule_text import parse_hhmm
+from services import admin
+from services.plans import format_modules
 from storage.repositories import NotFound
-from storage.services import admin
-from storage.services.plans import format_modules
 from storage.uow import UnitOfWork
 
 COMMON_TIMES = ("07:30", "07:45", "08:00", "08:15", "08:30", "08:45", "09:00")

@@ -19,7 +19,7 @@ from dialogues.i18n import Texts
 from domain.calendar import local_date
 from domain.invites import invite_problem
 from domain.model import Group, Invite, Organisation, Role
-from storage.services import admin
+from services import admin
 from storage.uow import UnitOfWork
 
 ROLES = {"s": Role.STAFF, "l": Role.LEADER}

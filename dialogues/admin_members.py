@@ -19,7 +19,7 @@ from dialogues.callbacks import AdminGroup
 from dialogues.i18n import Texts
 from dialogues.menus import set_personal_menu
 from domain.model import Group, Organisation, Role
-from storage.services import membership
+from services import membership
 from storage.uow import UnitOfWork
 
 PAGE = 10  # people a screen: Telegram allows 100 buttons under a message

@@ -18,8 +18,8 @@ from dialogues.admin_views import Screen, button, keyboard, show, show_long
 from dialogues.callbacks import AdminRollout
 from dialogues.i18n import Texts
 from domain.model import Group, Organisation, Rollout
-from storage.services import admin
-from storage.services.plans import format_modules
+from services import admin
+from services.plans import format_modules
 from storage.uow import UnitOfWork
 
 

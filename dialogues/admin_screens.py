@@ -19,8 +19,8 @@ from domain.calendar import local_datetime
 from domain.invites import joins_per_week
 from domain.model import LANGUAGES, Group, Organisation, OrgKind, Role, Rollout, RolloutStatus
 from domain.plan import RolloutPlan
+from services.plans import format_modules
 from storage.repositories.deliveries import Kind
-from storage.services.plans import format_modules
 from storage.uow import UnitOfWork
 
 

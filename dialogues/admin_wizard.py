@@ -48,8 +48,8 @@ from domain.calendar import local_date
 from domain.model import Group, Organisation, Rollout, RolloutStatus
 from domain.pacing import in_waking_hours
 from domain.schedule_text import parse_hhmm
+from services import admin
 from storage.repositories import NotFound
-from storage.services import admin
 from storage.uow import UnitOfWork
 
 

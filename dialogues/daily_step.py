@@ -13,7 +13,7 @@ from dialogues.chats import private_only
 from dialogues.i18n import Texts
 from dialogues.journey import Journey
 from domain.model import Member, QuestionKind
-from storage.services.answering import (
+from services.answering import (
     Answerable,
     Answered,
     Outcome,

@@ -17,8 +17,8 @@ from dialogues.i18n import Texts
 from dialogues.outgoing import TextPart
 from dialogues.render import step_message
 from domain.plan import RolloutPlan
+from services.schedule import group_plans
 from storage.repositories.deliveries import Delivery, step_delivery
-from storage.services.schedule import group_plans
 from storage.uow import UnitOfWork
 
 

@@ -15,7 +15,7 @@ from dialogues.chats import private_only
 from dialogues.i18n import Texts
 from dialogues.menus import set_personal_menu
 from domain.model import Group, Member
-from storage.services import membership
+from services import membership
 from storage.uow import UnitOfWork
 
 

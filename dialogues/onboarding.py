@@ -16,7 +16,7 @@ from dialogues.menus import set_personal_menu
 from domain.invites import InviteProblem
 from domain.model import Member, Role
 from domain.text import without_control_characters
-from storage.services.joining import OtherBot, join
+from services.joining import OtherBot, join
 from storage.uow import UnitOfWork
 
 

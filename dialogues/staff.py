@@ -18,7 +18,7 @@ from dialogues.keyboards import LANGUAGE_NAMES, forget_keyboard, language_keyboa
 from dialogues.render import step_message
 from domain.model import LANGUAGES, Member, Role
 from domain.pacing import in_waking_hours
-from storage.services.answering import open_to_answer
+from services.answering import open_to_answer
 from storage.uow import UnitOfWork
 
 

@@ -189,6 +189,6 @@ NIGHT_SEAL_AT: Final = time(3)  # the open weeks' answers are sealed once a nigh
 
 def night_seal_due(now_utc: datetime, tz: str, last_sealed: date | None) -> bool:
     """True on the first tick of a local day at or after 03:00 that has not sealed yet: the
-    nightly rewrite of the open weeks' answers (storage.services.sealing) runs once a night."""
+    nightly rewrite of the open weeks' answers (services.sealing) runs once a night."""
     local = local_datetime(now_utc, tz)
     return local.time() >= NIGHT_SEAL_AT and local.date() != last_sealed

@@ -26,8 +26,8 @@ from domain.calendar import ClosedDays, local_datetime
 from domain.model import OrgKind, Role, RolloutStatus
 from domain.schedule import preview
 from domain.telegram_html import visible_text
+from services import admin
 from storage.models import Base
-from storage.services import admin
 from tests.support.harness import Refleks, oslo, running_refleks
 
 NB = Texts("nb")

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from bot.command_menus import register_commands
 from bot.local_api.records import JsonDict
-from bot.runtime import STAFF_COMMANDS, register_commands
 from dialogues.i18n import Texts
-from dialogues.menus import menu_commands
+from dialogues.menus import STAFF_COMMANDS, menu_commands
 from domain.model import OrgKind, Role
-from storage.services import admin
-from storage.services.joining import join
+from services import admin
+from services.joining import join
 from tests.support.harness import Refleks, oslo, running_refleks, seed_school
 
 MONDAY = date(2026, 11, 23)

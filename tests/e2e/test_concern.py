@@ -12,8 +12,8 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from dialogues.i18n import Texts
+from services import admin
 from storage.models import Base, ProcessedUpdateRow
-from storage.services import admin
 from storage.uow import UnitOfWork
 from tests.support.harness import Refleks, oslo, running_refleks, seed_school
 

@@ -28,12 +28,12 @@ from bot.metrics import Metrics
 from bot.planner import plan_due
 from content.outline import outline
 from domain.model import QuestionKind
+from services import answering
+from services.answering import Outcome
+from services.joining import join
 from storage.db import make_engine
 from storage.models import DeliveryRow, MemberRow
 from storage.repositories.deliveries import Kind
-from storage.services import answering
-from storage.services.answering import Outcome
-from storage.services.joining import join
 from tests.conftest import PG_HOST, PG_PORT, empty_postgres
 from tests.support.harness import oslo, seed_school
 

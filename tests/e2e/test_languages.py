@@ -30,7 +30,7 @@ from dialogues.keyboards import LANGUAGE_NAMES
 from domain.model import OrgKind, Role
 from domain.schedule_text import parse_weekdays
 from domain.telegram_html import visible_text
-from storage.services import admin
+from services import admin
 from tests.support.harness import Refleks, oslo, running_refleks
 
 MONDAY = date(2027, 1, 4)  # no public holiday for the ten weeks a package takes

@@ -29,8 +29,8 @@ from domain.markdown import escape_markdown
 from domain.model import Role
 from domain.schedule_text import parse_modules, parse_weekdays
 from domain.telegram_html import visible_text
+from services import admin
 from storage.models import AnswerRow, SummaryRow
-from storage.services import admin
 from tests.conftest import empty_postgres
 from tests.support.harness import Refleks, oslo, running_refleks, seed_school
 

@@ -13,7 +13,7 @@ from bot.local_api import SentMessage
 from dialogues.i18n import Texts
 from domain.model import Role
 from domain.schedule_text import parse_modules, parse_weekdays
-from storage.services import admin
+from services import admin
 from tests.e2e.test_admin_bot import Admin
 from tests.e2e.test_admin_cli import refleks as cli
 from tests.e2e.test_leader_summaries import everyone, headers, is_step, morning, shown

@@ -24,10 +24,10 @@ from dialogues.i18n import Texts
 from domain.invites import InviteProblem
 from domain.model import OrgKind, Role
 from domain.schedule_text import parse_modules, parse_weekdays
+from services import admin
+from services.joining import join
 from storage.db import make_engine, make_sessions
 from storage.models import AnswerRow
-from storage.services import admin
-from storage.services.joining import join
 from storage.uow import UnitOfWorkFactory
 from tests.support.harness import Refleks, oslo, running_refleks, seed_school
 

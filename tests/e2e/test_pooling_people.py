@@ -21,7 +21,7 @@ from bot.local_api import SentMessage
 from dialogues.i18n import Texts
 from domain.model import QuestionKind
 from domain.telegram_html import visible_text
-from storage.services import admin
+from services import admin
 from tests.support.harness import Refleks, oslo, running_refleks, seed_school
 
 THRESHOLD = 5

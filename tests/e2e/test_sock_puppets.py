@@ -10,7 +10,7 @@ from dialogues.i18n import Texts
 from domain.invites import DEFAULT_MAX_USES, default_limits
 from domain.model import Role
 from domain.telegram_html import visible_text
-from storage.services import admin
+from services import admin
 from tests.e2e.test_admin_cli import refleks as run_cli
 from tests.support.harness import oslo, running_refleks, seed_school
 

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.runtime import register_commands
+from bot.command_menus import register_commands
 from content.loader import localized
 from dialogues.i18n import Texts
 from dialogues.menus import menu_commands
@@ -115,7 +115,7 @@ async def test_invites_that_cannot_be_used_join_nothing(database_url: str) -> No
     from datetime import UTC, datetime
 
     from domain.model import Role
-    from storage.services import admin
+    from services import admin
 
     async with running_refleks(database_url, oslo(MONDAY, 7)) as refleks:
         refleks.invites = await seed_school(refleks.app, start=MONDAY)

@@ -20,9 +20,9 @@ from bot.config import Settings
 from bot.local_api import DEFAULT_TOKEN, LocalBotAPI
 from bot.local_api.pushes import Sender
 from bot.webhook import WEBHOOK_PATH, make_web_app
+from services.joining import join
 from storage.db import make_engine
 from storage.models import ProcessedUpdateRow
-from storage.services.joining import join
 from tests.support.harness import oslo, seed_school
 
 SECRET = "s3cret-only-telegram-knows"

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from dialogues.admin_draft import clock_value
 from domain.calendar import local_time, local_to_utc
 from domain.pacing import Unbooked, awake, book, in_waking_hours, minute_from, minute_of
-from storage.services.admin import AdminError, check_send_time
+from services.admin import AdminError, check_send_time
 
 EIGHT = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # 08:00 in Oslo
 MIN = timedelta(minutes=1)

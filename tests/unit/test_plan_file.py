@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from domain.model import OrgKind
 from domain.schedule_text import parse_modules
-from storage.services.plans import PlanError, format_modules, parse_plan, read_plan
+from services.plans import PlanError, format_modules, parse_plan, read_plan
 
 PACKAGES = {"barnehagemiljo": tuple(range(8)), "skolemiljo": tuple(range(7))}
 MON_FRI = frozenset(range(5))

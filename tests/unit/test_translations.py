@@ -24,12 +24,12 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from bot.runtime import STAFF_COMMANDS
 from dialogues.i18n import LOCALES, Texts
+from dialogues.menus import STAFF_COMMANDS
 from domain.invites import InviteProblem
 from domain.model import LANGUAGES, Role
 from domain.telegram_html import html_errors
-from storage.services.answering import Outcome
+from services.answering import Outcome
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE_DIRS = ("dialogues", "bot")

@@ -9,7 +9,7 @@ import pytest
 
 from content.loader import lint
 from domain import yaml_lines
-from storage.services.plans import PlanError, parse_plan
+from services.plans import PlanError, parse_plan
 from tests.unit.test_yaml_lines import BILLION_LAUGHS
 
 RECURSIVE = "organisations: &loop\n  - name: x\n    groups: *loop\n"

@@ -39,9 +39,9 @@ from domain.calendar import local_date
 from domain.model import Break, DateRange, Group, Organisation, OrgKind
 from domain.schedule_text import format_weekdays, parse_hhmm, parse_modules, parse_weekdays
 from domain.yaml_lines import Lines, YamlPath
+from services import admin, membership
+from services.admin import AdminError, Change
 from storage.models import Base, BreakRow, GroupRow, OrganisationRow
-from storage.services import admin, membership
-from storage.services.admin import AdminError, Change
 from storage.uow import UnitOfWork
 
 ONE_DAY = timedelta(days=1)

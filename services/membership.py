@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from domain.model import Member, Role
+from services.admin import Change
 from storage.repositories.deliveries import Kind
-from storage.services.admin import Change
 from storage.uow import UnitOfWork
 
 # What a delivery's kind is owed for: a demoted leader keeps nothing a leader is sent, a staff

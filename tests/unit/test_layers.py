@@ -1,0 +1,131 @@
+"""Imports flow one way: bot -> dialogues -> services -> storage -> domain, and content -> domain.
+
+Read with `ast`, so an import inside a function (the usual way round a circle) counts too.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from graphlib import CycleError, TopologicalSorter
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("bot", "dialogues", "services", "content", "storage", "domain")
+# what each package may import of ours (besides itself); nothing may import bot
+ALLOWED = {
+    "domain": set(),
+    "content": {"domain"},
+    "storage": {"domain"},
+    "services": {"storage", "content", "domain"},
+    "dialogues": {"services", "content", "domain", "storage"},
+    "bot": {"dialogues", "services", "content", "storage", "domain"},
+}
+# Handlers still take the unit of work (its type lives in storage) and a few storage names.
+# The list only shrinks: a module that stops reaching storage comes off it, no new one goes on.
+DIALOGUES_REACHING_STORAGE = frozenset(
+    {
+        "admin",
+        "admin_access",
+        "admin_appoint",
+        "admin_breaks",
+        "admin_draft",
+        "admin_invites",
+        "admin_members",
+        "admin_preview",
+        "admin_rollouts",
+        "admin_screens",
+        "admin_wizard",
+        "concern",
+        "daily_step",
+        "fallback",
+        "journey",
+        "leader",
+        "leaving",
+        "onboarding",
+        "staff",
+    }
+)
+
+
+def imports(package: str, root: Path = ROOT) -> Iterator[tuple[str, str]]:
+    """(module, the package of ours it imports) for every import in `package`."""
+    for path in sorted((root / package).rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        module = ".".join(path.relative_to(root).with_suffix("").parts)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            for name in names:
+                top = name.split(".")[0]
+                if top in PACKAGES and top != package:
+                    yield module, top
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_a_package_imports_only_the_layers_below_it(package: str) -> None:
+    wrong = sorted({(m, top) for m, top in imports(package) if top not in ALLOWED[package]})
+    assert wrong == [], f"{package} may import only {sorted(ALLOWED[package])}"
+
+
+def test_no_new_dialogue_reaches_past_the_services_into_storage() -> None:
+    reaching = {m.split(".")[-1] for m, top in imports("dialogues") if top == "storage"}
+    assert reaching == DIALOGUES_REACHING_STORAGE
+
+
+def test_the_rule_sees_an_import_hidden_in_a_function(tmp_path: Path) -> None:
+    (tmp_path / "domain").mkdir()
+    code = "import domain.model\n\n\ndef f() -> None:\n    from bot.app import App\n"
+    (tmp_path / "domain" / "sneaky.py").write_text(code, encoding="utf-8")
+    assert list(imports("domain", tmp_path)) == [("domain.sneaky", "bot")]
+
+
+def module_graph(root: Path = ROOT) -> dict[str, set[str]]:
+    """Each of our modules and the modules of ours it imports, anywhere in it."""
+    files = {}
+    for package in PACKAGES:
+        for path in (root / package).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            parts = path.relative_to(root).with_suffix("").parts
+            files[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    graph: dict[str, set[str]] = {module: set() for module in files}
+    for module, path in files.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            targets: list[str] = []
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                for alias in node.names:
+                    full = f"{node.module}.{alias.name}"
+                    targets.append(full if full in files else node.module)
+            elif isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            graph[module] |= {t for t in targets if t in files and t != module}
+    return graph
+
+
+def circle(graph: dict[str, set[str]]) -> list[str] | None:
+    """Modules that import each other round a circle (the first found), or None."""
+    try:
+        tuple(TopologicalSorter(graph).static_order())
+    except CycleError as error:
+        return list(error.args[1])
+    return None
+
+
+def test_no_modules_import_each_other_round_a_circle() -> None:
+    assert circle(module_graph()) is None
+
+
+def test_a_circle_through_a_function_level_import_is_found(tmp_path: Path) -> None:
+    (tmp_path / "bot").mkdir()
+    (tmp_path / "bot" / "cli.py").write_text("import bot.admin\n", encoding="utf-8")
+    hidden = "def run() -> None:\n    from bot.cli import main\n"
+    (tmp_path / "bot" / "admin.py").write_text(hidden, encoding="utf-8")
+    found = circle(module_graph(tmp_path))
+    assert found is not None and set(found) == {"bot.admin", "bot.cli"}
