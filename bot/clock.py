@@ -1,7 +1,8 @@
-"""The clock: every minute APScheduler calls `tick(now)`. What is due is computed from the
-database, so a restart or downtime catches up, and nothing is sent twice. What is owed is
-booked into the minutes each bot can send it in (bot.pacer), so a tick sends about a minute's
-worth at the rate limit and the next one plans on time.
+"""The clock: every minute `run_every_minute` calls `tick(now)`, under polling and webhooks
+alike. What is due is computed from the database, so a restart or downtime catches up, and
+nothing is sent twice. What is owed is booked into the minutes each bot can send it in
+(bot.pacer), so a tick sends about a minute's worth at the rate limit and the next one plans
+on time.
 
 With several instances, one plans (whoever holds the tick lock this minute) and every one sends:
 claims skip rows another instance holds, and the rate limit is shared through Redis.
@@ -89,6 +90,9 @@ async def _plan(app: App, now: datetime) -> PlanReport:
     return planned
 
 
+SHUTDOWN_TIMEOUT = 60.0  # seconds for the tick in hand; a batch at 25 a second takes about 8
+
+
 async def run_every_minute(app: App, stopping: asyncio.Event) -> None:
     """The server's clock: a tick now and at every minute until `stopping` is set. A tick in
     hand is finished, never cancelled (a cancelled send could go out without its `sent` mark);
@@ -103,6 +107,24 @@ async def run_every_minute(app: App, stopping: asyncio.Event) -> None:
         pause = max(0.0, 60.0 - (loop.time() - started))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stopping.wait(), pause)
+
+
+def start_clock(app: App, stopping: asyncio.Event) -> asyncio.Task[None]:
+    """The minute clock, for polling and webhooks alike, until `stopping` is set."""
+    return asyncio.create_task(run_every_minute(app, stopping), name="clock")
+
+
+async def stop_clock(app: App, clock: asyncio.Task[None], stopping: asyncio.Event) -> None:
+    """Lets the tick in hand finish (up to SHUTDOWN_TIMEOUT) and starts no other."""
+    stopping.set()
+    app.deliverer.stopping = True
+    try:
+        await asyncio.wait_for(asyncio.shield(clock), SHUTDOWN_TIMEOUT)
+    except TimeoutError:
+        log.warning("tick cut after %ss; its claims expire with the lease", SHUTDOWN_TIMEOUT)
+        clock.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await clock
 
 
 def _monday(day: date) -> date:

@@ -7,10 +7,9 @@ import contextlib
 import logging
 import signal
 from datetime import datetime
-from typing import Any
 
-from bot.app import App, build_app
-from bot.clock import tick
+from bot.app import build_app
+from bot.clock import start_clock, stop_clock, tick
 from bot.command_menus import register_commands
 from bot.config import Settings
 from bot.logs import setup_logging
@@ -40,7 +39,7 @@ async def run_polling(settings: Settings) -> int:
     for bot in app.bots.values():
         await bot.delete_webhook(drop_pending_updates=False)
     await register_commands(app)
-    scheduler = start_clock(app)
+    clock = start_clock(app, app.clock_stop)
     metrics_server = None
     if settings.metrics_port:
         metrics_server = await serve_metrics(
@@ -53,37 +52,11 @@ async def run_polling(settings: Settings) -> int:
                 loop.add_signal_handler(signal_number, app.polling_stop.set)
         await poll(app.dispatcher, list(app.bots.values()), app.polling_stop)
     finally:
-        scheduler.shutdown(wait=False)
+        await stop_clock(app, clock, app.clock_stop)
         if metrics_server is not None:
             await metrics_server.cleanup()
         await app.close()
     return 0
-
-
-def start_clock(app: App) -> Any:
-    """APScheduler calls tick(now) every minute; a slow tick is never run twice at once."""
-    from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
-    scheduler = AsyncIOScheduler(timezone="UTC")
-    scheduler.add_job(
-        _tick_job,
-        "interval",
-        minutes=1,
-        args=[app],
-        next_run_time=app.clock(),
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=60,
-    )
-    scheduler.start()
-    return scheduler
-
-
-async def _tick_job(app: App) -> None:
-    try:
-        await tick(app, app.clock())
-    except Exception:
-        log.exception("tick failed; the next one retries what is still due")
 
 
 async def demo(settings: Settings, *, days: int, staff: int, quiet: bool) -> int:

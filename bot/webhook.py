@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 
@@ -25,7 +24,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from bot.app import App, build_app
-from bot.clock import run_every_minute
+from bot.clock import start_clock, stop_clock
 from bot.command_menus import register_commands
 from bot.config import ConfigError, Settings
 from bot.metrics import metrics_response
@@ -33,7 +32,6 @@ from bot.metrics import metrics_response
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram"
 HEALTH_TIMEOUT = 5.0  # seconds: a load balancer's probe should not hang on a dead database
-SHUTDOWN_TIMEOUT = 60.0  # seconds for the tick in hand; a batch at 25 a second takes about 8
 
 
 def webhook_path(app: App, bot_id: int) -> str:
@@ -86,20 +84,14 @@ async def serve(settings: Settings) -> int:
         )
     await register_commands(app)
     stop = asyncio.Event()
-    clock = asyncio.create_task(run_every_minute(app, stop))
+    clock = start_clock(app, stop)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     log.info("serving webhooks on %s:%s", settings.webhook_host, settings.webhook_port)
     await stop.wait()
     log.info("shutting down: finishing in-flight work")
-    app.deliverer.stopping = True
-    try:
-        await asyncio.wait_for(clock, SHUTDOWN_TIMEOUT)
-    except TimeoutError:
-        log.warning("tick cut after %ss; its claims expire with the lease", SHUTDOWN_TIMEOUT)
-    with contextlib.suppress(asyncio.CancelledError):
-        await clock
+    await stop_clock(app, clock, stop)
     await runner.cleanup()  # after the clock: its shutdown closes the bot's HTTP session
     await app.close()
     return 0

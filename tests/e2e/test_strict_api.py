@@ -459,3 +459,24 @@ async def test_refleks_webhook_mode_sets_a_webhook_the_server_accepts(
     refused = [(c.method, c.response) for c in api.calls if c.status not in (None, 200)]
     assert refused == []
     assert process.returncode == 0, ("".join(log) + rest.decode())[-2000:]
+
+
+async def test_refleks_run_polls_ticks_and_stops_cleanly_on_sigterm(
+    api: LocalBotAPI, database_url: str
+) -> None:
+    """`refleks run` with a token: polling and the same minute clock as webhooks; SIGTERM lets
+    the tick in hand finish and exits 0."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "MORE_BOT"))}
+    env.update(BOT_TOKEN=DEFAULT_TOKEN, TELEGRAM_API_URL=api.base_url, DATABASE_URL=database_url)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", env=env, cwd=ROOT, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        await api.wait_for("getUpdates", 60, since=0, answered=False)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, rest = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, rest.decode()[-2000:]
+    assert (await api.wait_for("deleteWebhook", since=0)).ok
+    assert (await api.wait_for("setMyCommands", since=0)).ok
+    assert "Traceback" not in rest.decode()

@@ -15,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
 from bot.app import App, ManualClock, build_app
-from bot.clock import run_every_minute
+from bot.clock import start_clock, stop_clock
 from bot.config import Settings
 from bot.local_api import DEFAULT_TOKEN, LocalBotAPI
 from bot.local_api.pushes import Sender
@@ -168,11 +168,9 @@ async def test_shutdown_finishes_the_batch_in_hand_and_claims_no_more(database_u
         hook.app.deliverer.batch = 1
         hook.api.delay_next("sendMessage", 0.5)
         stop = asyncio.Event()
-        clock = asyncio.create_task(run_every_minute(hook.app, stop))
+        clock = start_clock(hook.app, stop)  # the one clock, as polling and webhooks run it
         await hook.api.wait_for("sendMessage", answered=False, since=0)
-        stop.set()
-        hook.app.deliverer.stopping = True
-        await asyncio.wait_for(clock, 10)
+        await asyncio.wait_for(stop_clock(hook.app, clock, stop), 10)
 
         assert len(hook.api.calls_to("sendMessage")) == 1
         async with hook.app.uow_factory() as uow:
