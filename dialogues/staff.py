@@ -15,6 +15,7 @@ from dialogues.chats import private_only
 from dialogues.i18n import Texts
 from dialogues.journey import Journey
 from dialogues.keyboards import LANGUAGE_NAMES, forget_keyboard, language_keyboard
+from dialogues.registered import MembersOnly, members_only
 from dialogues.render import step_message
 from domain.model import LANGUAGES, Member, Role
 from domain.pacing import in_waking_hours
@@ -27,13 +28,10 @@ async def today(
     bot: Bot,
     uow: UnitOfWork,
     now: datetime,
-    member: Member | None,
+    member: Member,
     texts: Texts,
     journey: Journey,
 ) -> None:
-    if member is None:
-        await message.answer(texts("start.no_invite"))
-        return
     for step in await open_to_answer(uow, member.id, now):  # one query, however long the term
         delivery = await uow.deliveries.get(step.delivery_id)
         found = None if delivery is None else await journey.context(uow, delivery)
@@ -116,12 +114,9 @@ async def pause(
     command: CommandObject,
     uow: UnitOfWork,
     now: datetime,
-    member: Member | None,
+    member: Member,
     texts: Texts,
 ) -> None:
-    if member is None:
-        await message.answer(texts("start.no_invite"))
-        return
     until = _parse_day(command.args or "") if command.args else None
     if command.args and (until is None or until <= now.date()):
         await message.answer(texts("pause.bad_date"))
@@ -130,20 +125,14 @@ async def pause(
     await message.answer(texts("pause.until", date=_day(until)) if until else texts("pause.done"))
 
 
-async def resume(message: Message, uow: UnitOfWork, member: Member | None, texts: Texts) -> None:
-    if member is None:
-        await message.answer(texts("start.no_invite"))
-        return
+async def resume(message: Message, uow: UnitOfWork, member: Member, texts: Texts) -> None:
     await uow.members.resume(member.id)
     await message.answer(texts("resume.done" if member.paused else "resume.not_paused"))
 
 
 async def own_time(
-    message: Message, command: CommandObject, uow: UnitOfWork, member: Member | None, texts: Texts
+    message: Message, command: CommandObject, uow: UnitOfWork, member: Member, texts: Texts
 ) -> None:
-    if member is None:
-        await message.answer(texts("start.no_invite"))
-        return
     arg = (command.args or "").strip().lower()
     if arg in ("reset", "standard", "default"):
         await uow.members.set_send_time(member.id, None)
@@ -184,11 +173,8 @@ async def privacy(message: Message, texts: Texts, threshold: int, retention_week
 
 
 async def my_data(
-    message: Message, uow: UnitOfWork, member: Member | None, texts: Texts, journey: Journey
+    message: Message, uow: UnitOfWork, member: Member, texts: Texts, journey: Journey
 ) -> None:
-    if member is None:
-        await message.answer(texts("mydata.nothing"))
-        return
     groups = []
     for membership in await uow.members.memberships(member.id):
         group = await uow.groups.get(membership.group_id)
@@ -214,10 +200,7 @@ async def my_data(
     )
 
 
-async def forget(message: Message, member: Member | None, texts: Texts) -> None:
-    if member is None:
-        await message.answer(texts("mydata.nothing"))
-        return
+async def forget(message: Message, member: Member, texts: Texts) -> None:
     await message.answer(texts("forget.confirm"), reply_markup=forget_keyboard(texts))
 
 
@@ -290,16 +273,18 @@ def _parse_time(text: str) -> time | None:
 
 def make_router() -> Router:
     router = private_only(Router(name="staff"))
-    router.message.register(today, Command("today"))
+    router.message.middleware(MembersOnly())
+    joined, known = members_only("start.no_invite"), members_only("mydata.nothing")
+    router.message.register(today, Command("today"), flags=joined)
     router.message.register(progress, Command("progress"))
-    router.message.register(pause, Command("pause"))
-    router.message.register(resume, Command("resume"))
-    router.message.register(own_time, Command("time"))
+    router.message.register(pause, Command("pause"), flags=joined)
+    router.message.register(resume, Command("resume"), flags=joined)
+    router.message.register(own_time, Command("time"), flags=joined)
     router.message.register(language, Command("language"))
     router.callback_query.register(language_chosen, LanguageButton.filter(F.code.in_(LANGUAGES)))
     router.message.register(privacy, Command("privacy"))
-    router.message.register(my_data, Command("mydata"))
-    router.message.register(forget, Command("forget"))
+    router.message.register(my_data, Command("mydata"), flags=known)
+    router.message.register(forget, Command("forget"), flags=known)
     router.callback_query.register(forget_chosen, ForgetButton.filter())
     router.message.register(help_command, Command("help"))
     return router

@@ -200,3 +200,18 @@ async def test_logs_never_pair_answer_text_with_a_person(
     assert lines  # the journey did log
     for line in lines:
         assert secret not in line, line
+
+
+async def test_someone_who_never_joined_gets_one_clear_refusal_per_command(
+    database_url: str,
+) -> None:
+    async with running_refleks(database_url, oslo(MONDAY, 7)) as refleks:
+        refleks.invites = await seed_school(refleks.app, start=MONDAY)
+        nb = Texts("nb")
+        for command in ("/today", "/pause", "/resume", "/time 08:00"):
+            assert (await refleks.say(BJORN, command)).text == nb("start.no_invite"), command
+        for command in ("/mydata", "/forget"):
+            assert (await refleks.say(BJORN, command)).text == nb("mydata.nothing"), command
+        assert (await refleks.say(BJORN, "/privacy")).text.startswith("<b>")  # open to anyone
+        async with refleks.app.uow_factory() as uow:
+            assert await uow.members.find(BJORN) is None  # and nothing was stored of them

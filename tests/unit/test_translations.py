@@ -33,7 +33,8 @@ from services.answering import Outcome
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE_DIRS = ("dialogues", "bot")
-TEXT_CALLS = frozenset({"texts", "t", "chosen"})  # the names a bound Texts goes by
+# the names a bound Texts goes by, and members_only(key), whose key the refusal is sent with
+TEXT_CALLS = frozenset({"texts", "t", "chosen", "members_only"})
 TEXT_FACTORIES = frozenset({"Texts", "texts_for"})  # Texts("nb")("key") needs no name
 
 # Keys the code builds at run time: the literal prefix, and every value that may follow it.
