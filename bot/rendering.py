@@ -7,8 +7,6 @@ import logging
 from dataclasses import dataclass, field
 from functools import partial
 
-from sqlalchemy import select
-
 from content.loader import Catalogue
 from content.outline import outline
 from dialogues.i18n import Texts
@@ -17,7 +15,6 @@ from dialogues.render import kickoff_message, reminder_message, step_message
 from domain.language import DEFAULT_LANGUAGE, reader_language
 from domain.plan import RolloutPlan
 from services.schedule import group_plans
-from storage.models import DeliveryRow
 from storage.repositories.deliveries import Delivery, Kind
 from storage.uow import UnitOfWork
 
@@ -61,14 +58,7 @@ class Renderer:
         members = sorted({d.member_id for d in deliveries if d.member_id is not None})
         facts.languages = await uow.members.languages(members)
         stepping = sorted({d.member_id for d in deliveries if d.kind == Kind.STEP and d.member_id})
-        if stepping:
-            had = await uow.session.execute(
-                select(DeliveryRow.member_id, DeliveryRow.step_id).where(
-                    DeliveryRow.member_id.in_(stepping), DeliveryRow.kind == Kind.STEP
-                )
-            )
-            for member, step in had:
-                facts.steps_had.setdefault(member, set()).add(step)
+        facts.steps_had = await uow.deliveries.steps_had(stepping)
         groups = sorted({d.group_id for d in deliveries if d.kind == Kind.STEP and d.group_id})
         if groups:
             for plan in await group_plans(uow, groups, self.outline):

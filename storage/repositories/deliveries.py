@@ -411,6 +411,20 @@ class DeliveryRepository:
         )
         return None if row is None else _delivery(row)
 
+    async def steps_had(self, member_ids: Sequence[int]) -> dict[int, set[str]]:
+        """The steps each member has been given (any rollout), in one query per page of ids."""
+        had: dict[int, set[str]] = {}
+        for page in _chunks(list(member_ids), IDS_PER_QUERY):
+            rows = await self.session.execute(
+                select(DeliveryRow.member_id, DeliveryRow.step_id).where(
+                    DeliveryRow.member_id.in_(page), DeliveryRow.kind == Kind.STEP
+                )
+            )
+            for member, step in rows:
+                if member is not None and step is not None:
+                    had.setdefault(member, set()).add(step)
+        return had
+
     async def steps_of_member(self, member_id: int) -> list[Delivery]:
         """The member's step deliveries, newest first."""
         rows = await self.session.scalars(
