@@ -67,5 +67,7 @@ def concern_message(orgs: list[Organisation], texts: Texts) -> str:
 def make_router() -> Router:
     router = private_only(Router(name="concern"))
     router.message.register(concern, Command(*COMMANDS))
-    router.message.register(wrote_after_concern, Concern.told, F.text & ~F.text.startswith("/"))
+    # the next message of their own; a reply to a step stays an answer to it
+    written = F.text & ~F.text.startswith("/") & F.reply_to_message.is_(None)
+    router.message.register(wrote_after_concern, Concern.told, written)
     return router

@@ -78,6 +78,23 @@ async def test_the_concern_command_shows_the_routine_and_stores_nothing(
         assert await everything_stored(refleks) != before
 
 
+async def test_a_reply_to_the_step_after_the_concern_command_is_still_an_answer(
+    database_url: str,
+) -> None:
+    async with running_refleks(database_url, oslo(MONDAY, 7)) as refleks:
+        refleks.invites = await seed_school(refleks.app, start=MONDAY)
+        await refleks.join(KARI)
+        await refleks.tick(oslo(MONDAY + timedelta(days=1), 8))  # a free-text question
+        step = refleks.messages(KARI)[-1]
+        await refleks.say(KARI, "/bekymring")
+        reply = await refleks.say(KARI, "Vi snakket om det.", reply_to_message_id=step.message_id)
+        assert (reply.text or "").startswith(NB("answer.stored"))
+        async with refleks.app.uow_factory() as uow:
+            org = await uow.orgs.by_slug("nordby")
+            group = await uow.groups.find(org.id, "laerere")
+            assert group is not None and await uow.answers.count(group.id) == 1
+
+
 async def test_without_a_routine_of_its_own_the_law_s_default_is_shown_in_english(
     database_url: str,
 ) -> None:
