@@ -75,7 +75,6 @@ class App:
     bots: dict[int, Bot] = field(default_factory=dict)
     night_sealed_on: date | None = None  # the local day the open weeks' answers were sealed
     polling_stop: asyncio.Event = field(default_factory=asyncio.Event)  # set: polling ends
-    clock_stop: asyncio.Event = field(default_factory=asyncio.Event)  # set: the clock ends
 
     def __post_init__(self) -> None:
         self.bots = {self.bot.id: self.bot, **self.bots}

@@ -18,7 +18,8 @@ from aiogram import BaseMiddleware, Bot
 from aiogram.types import TelegramObject, Update
 
 from bot.metrics import Metrics
-from dialogues.i18n import Texts, pick_language
+from dialogues.i18n import Texts
+from domain.language import reader_language
 
 log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -108,7 +109,7 @@ class InboundLimit(BaseMiddleware):
         if await self.counter.first_warning(key, now, window):
             log.info("inbound limit: a chat sent more than %s updates in a window", self.limit)
             if private:
-                texts = Texts(pick_language(None, language))
+                texts = Texts(reader_language(None, None, language))
                 await bot.send_message(chat_id, texts("flood.slow_down"))
         return None  # dropped: the update counts as handled
 

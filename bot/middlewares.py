@@ -18,7 +18,8 @@ from aiogram.methods.base import Response
 from aiogram.types import Message, TelegramObject, Update, User
 
 from bot.metrics import Metrics
-from dialogues.i18n import Texts, pick_language
+from dialogues.i18n import Texts
+from domain.language import reader_language
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ class UnitOfWorkMiddleware(BaseMiddleware):
                 uow=uow,
                 now=now,
                 member=member,
-                texts=Texts(pick_language(chosen, code, org)),
+                texts=Texts(reader_language(chosen, org, code)),
             )
             started = time.perf_counter()
             result = await handler(event, data)

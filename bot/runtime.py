@@ -39,7 +39,8 @@ async def run_polling(settings: Settings) -> int:
     for bot in app.bots.values():
         await bot.delete_webhook(drop_pending_updates=False)
     await register_commands(app)
-    clock = start_clock(app, app.clock_stop)
+    clock_stop = asyncio.Event()
+    clock = start_clock(app, clock_stop)
     metrics_server = None
     if settings.metrics_port:
         metrics_server = await serve_metrics(
@@ -52,7 +53,7 @@ async def run_polling(settings: Settings) -> int:
                 loop.add_signal_handler(signal_number, app.polling_stop.set)
         await poll(app.dispatcher, list(app.bots.values()), app.polling_stop)
     finally:
-        await stop_clock(app, clock, app.clock_stop)
+        await stop_clock(app, clock, clock_stop)
         if metrics_server is not None:
             await metrics_server.cleanup()
         await app.close()

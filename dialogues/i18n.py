@@ -13,7 +13,6 @@ from typing import Any
 
 from babel.messages.pofile import read_po
 
-from domain.language import reader_language
 from domain.model import DEFAULT_LANGUAGE, LANGUAGES
 
 LOCALES = Path(__file__).with_name("locales")
@@ -28,13 +27,6 @@ def catalogue(language: str) -> Mapping[str, str]:
         for message in po
         if message.id and isinstance(message.string, str) and message.string
     }
-
-
-def pick_language(
-    chosen: str | None, telegram_code: str | None, organisation: str | None = None
-) -> str:
-    """The member's own choice, else their organisation's standard, else Telegram's language."""
-    return reader_language(chosen, organisation, telegram_code)
 
 
 class Texts:
