@@ -212,17 +212,11 @@ async def org_add(uow: UnitOfWork, args: argparse.Namespace, settings: Settings)
         found, bot_change = await admin.set_org_bot(uow, found, bot_id, known_bots(settings))
         if change is admin.Change.UNCHANGED:
             change = bot_change
-    if args.language is not None:
-        language = admin.check_language(args.language)
-        found, language_change = await admin.set_org_language(uow, found, language)
-        if change is admin.Change.UNCHANGED:
-            change = language_change
-    if args.concern_contact is not None or args.concern_url is not None:
-        contact = found.concern_contact if args.concern_contact is None else args.concern_contact
-        url = found.concern_url if args.concern_url is None else args.concern_url
-        found, routine_change = await admin.set_concern_routine(uow, found, contact, url)
-        if change is admin.Change.UNCHANGED:
-            change = routine_change
+    found, reading = await admin.set_org_reading(
+        uow, found, language=args.language, contact=args.concern_contact, url=args.concern_url
+    )
+    if change is admin.Change.UNCHANGED:
+        change = reading
     return [
         f"{change} organisation {found.slug} ({found.kind}, {found.timezone}"
         f"{admin.describe_bot(found)}{admin.describe_language(found)}): {found.name}"

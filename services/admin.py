@@ -27,7 +27,7 @@ from domain.model import (
 )
 from domain.pacing import WAKING_HOURS, in_waking_hours
 from domain.schedule import check_weekdays, pause_from, plan_step_dates
-from storage.models import Base
+from storage.models import Base, OrganisationRow
 from storage.repositories import NotFound
 from storage.uow import UnitOfWork
 
@@ -194,7 +194,6 @@ async def set_org_bot(
 
 
 NO_LANGUAGE = "telegram"  # said instead of a language: each member's Telegram language decides
-CONCERN_CONTACT_MAX, CONCERN_URL_MAX = 300, 500  # the columns' sizes
 _URL = re.compile(r"^https?://[^\s<>\"]+$")
 
 
@@ -220,31 +219,60 @@ async def set_org_language(
     return await uow.orgs.get(organisation.id), Change.UPDATED
 
 
-def check_concern_routine(contact: str | None, url: str | None) -> tuple[str | None, str | None]:
-    """Whom staff tell when worried about a child, on one line, and a link to the written
-    routine; empty means none (the law's default: the rektor or the styrer)."""
+def check_concern_contact(contact: str | None) -> str | None:
+    """Whom staff tell when worried about a child, on one line; empty means none (the law's
+    default: the rektor or the styrer)."""
     contact = " ".join((contact or "").split()) or None
+    limit = name_limit(OrganisationRow, "concern_contact")
+    if contact is not None and (len(contact) > limit or not contact.isprintable()):
+        raise AdminError(f"the concern contact must be one line of at most {limit} characters")
+    return contact
+
+
+def check_concern_url(url: str | None) -> str | None:
+    """A link to the organisation's written routine; empty means none."""
     url = (url or "").strip() or None
-    if contact is not None and (len(contact) > CONCERN_CONTACT_MAX or not contact.isprintable()):
+    limit = name_limit(OrganisationRow, "concern_url")
+    if url is not None and (len(url) > limit or not _URL.match(url)):
         raise AdminError(
-            f"the concern contact must be one line of at most {CONCERN_CONTACT_MAX} characters"
+            f"the concern routine's link must be an http(s) address of at most {limit} characters"
         )
-    if url is not None and (len(url) > CONCERN_URL_MAX or not _URL.match(url)):
-        raise AdminError(
-            f"the concern routine's link must be an http(s) address of at most {CONCERN_URL_MAX} "
-            "characters"
-        )
-    return contact, url
+    return url
 
 
 async def set_concern_routine(
     uow: UnitOfWork, organisation: Organisation, contact: str | None, url: str | None
 ) -> tuple[Organisation, Change]:
-    contact, url = check_concern_routine(contact, url)
+    contact, url = check_concern_contact(contact), check_concern_url(url)
     if (organisation.concern_contact, organisation.concern_url) == (contact, url):
         return organisation, Change.UNCHANGED
     await uow.orgs.set_concern_routine(organisation.id, contact, url)
     return await uow.orgs.get(organisation.id), Change.UPDATED
+
+
+async def set_org_reading(
+    uow: UnitOfWork,
+    organisation: Organisation,
+    *,
+    language: str | None = None,
+    contact: str | None = None,
+    url: str | None = None,
+) -> tuple[Organisation, Change]:
+    """The written standard (nb, nn, en, or `telegram`) and the concern routine, each only where
+    given (None: as it is; an empty contact or link clears it): the CLI and plan files alike."""
+    changes = set()
+    if language is not None:
+        organisation, change = await set_org_language(uow, organisation, check_language(language))
+        changes.add(change)
+    if contact is not None or url is not None:
+        organisation, change = await set_concern_routine(
+            uow,
+            organisation,
+            organisation.concern_contact if contact is None else contact,
+            organisation.concern_url if url is None else url,
+        )
+        changes.add(change)
+    return organisation, Change.UPDATED if Change.UPDATED in changes else Change.UNCHANGED
 
 
 def describe_language(organisation: Organisation) -> str:

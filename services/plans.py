@@ -32,7 +32,6 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import ErrorDetails
-from sqlalchemy import String
 
 from domain import yaml_lines
 from domain.calendar import local_date
@@ -41,19 +40,11 @@ from domain.schedule_text import format_weekdays, parse_hhmm, parse_modules, par
 from domain.yaml_lines import Lines, YamlPath
 from services import admin, membership
 from services.admin import AdminError, Change
-from storage.models import Base, BreakRow, GroupRow, OrganisationRow
+from storage.models import BreakRow, GroupRow, OrganisationRow
 from storage.uow import UnitOfWork
 
 ONE_DAY = timedelta(days=1)
 Packages = Mapping[str, tuple[int, ...]]  # package id -> its module numbers
-
-
-def _length(row: type[Base], column: str) -> int:
-    """A text column's limit, so that a plan is refused before the database would refuse it."""
-    kind = row.__table__.c[column].type
-    if not isinstance(kind, String) or kind.length is None:
-        raise TypeError(f"{row.__name__}.{column} is not a text column with a length")
-    return kind.length
 
 
 def format_modules(modules: Iterable[int]) -> str:
@@ -75,7 +66,7 @@ def describe_break(org_slug: str, closed: Break) -> str:
 
 
 def _break_name(name: str) -> str:
-    name, limit = name.strip(), _length(BreakRow, "name")
+    name, limit = name.strip(), admin.name_limit(BreakRow, "name")
     if not name or len(name) > limit:
         raise AdminError(f"a break's name must be 1 to {limit} characters")
     return name
@@ -190,16 +181,14 @@ Clock = Annotated[time, _from_text(parse_hhmm, "'08:00'")]
 TimeZone = Annotated[str, AfterValidator(admin.check_timezone)]
 OrgSlug = Annotated[str, AfterValidator(lambda slug: admin.check_slug(slug, "organisation"))]
 GroupSlug = Annotated[str, AfterValidator(lambda slug: admin.check_slug(slug, "group"))]
-OrgName = Annotated[str, _text(_length(OrganisationRow, "name"))]
-GroupName = Annotated[str, _text(_length(GroupRow, "name"))]
-BreakName = Annotated[str, _text(_length(BreakRow, "name"))]
+OrgName = Annotated[str, _text(admin.name_limit(OrganisationRow, "name"))]
+GroupName = Annotated[str, _text(admin.name_limit(GroupRow, "name"))]
+BreakName = Annotated[str, _text(admin.name_limit(BreakRow, "name"))]
 TelegramId = Annotated[int, BeforeValidator(_telegram_id)]
 ConcernContact = Annotated[
-    str, AfterValidator(lambda text: admin.check_concern_routine(text, None)[0] or "")
+    str, AfterValidator(lambda text: admin.check_concern_contact(text) or "")
 ]
-ConcernUrl = Annotated[
-    str, AfterValidator(lambda url: admin.check_concern_routine(None, url)[1] or "")
-]
+ConcernUrl = Annotated[str, AfterValidator(lambda url: admin.check_concern_url(url) or "")]
 
 
 class _Strict(BaseModel):
@@ -572,7 +561,13 @@ async def _apply_org(
         organisation, change = await admin.add_org(
             uow, planned.slug, planned.name, planned.kind, planned.timezone or timezone
         )
-    organisation, reading = await _apply_reading(uow, organisation, planned)
+    organisation, reading = await admin.set_org_reading(
+        uow,
+        organisation,
+        language=planned.language,
+        contact=planned.concern_contact,
+        url=planned.concern_url,
+    )
     if change is Change.UNCHANGED:
         change = reading
     result.add(
@@ -581,27 +576,6 @@ async def _apply_org(
         f"{admin.describe_language(organisation)}): {organisation.name}",
     )
     return organisation
-
-
-async def _apply_reading(
-    uow: UnitOfWork, organisation: Organisation, planned: PlannedOrg
-) -> tuple[Organisation, Change]:
-    """The written standard and the concern routine, where the plan gives them."""
-    changes = set()
-    if planned.language is not None:
-        language = admin.check_language(planned.language)
-        organisation, change = await admin.set_org_language(uow, organisation, language)
-        changes.add(change)
-    if planned.concern_contact is not None or planned.concern_url is not None:
-        contact, url = planned.concern_contact, planned.concern_url
-        organisation, change = await admin.set_concern_routine(
-            uow,
-            organisation,
-            organisation.concern_contact if contact is None else contact,
-            organisation.concern_url if url is None else url,
-        )
-        changes.add(change)
-    return organisation, Change.UPDATED if Change.UPDATED in changes else Change.UNCHANGED
 
 
 async def _apply_bot(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.language import reader_language
@@ -19,17 +19,19 @@ class MemberRepository:
         self.session = session
 
     async def find(self, telegram_id: int) -> Member | None:
-        """The member, with their newest organisation's written standard, in one query."""
-        query = select(MemberRow, _ORG_LANGUAGE).where(MemberRow.telegram_id == telegram_id)
-        found = (await self.session.execute(query)).one_or_none()
-        return None if found is None else _member(found[0], org_language=found[1])
+        return await self._one(MemberRow.telegram_id == telegram_id)
 
     async def get(self, member_id: int) -> Member:
-        query = select(MemberRow, _ORG_LANGUAGE).where(MemberRow.id == member_id)
-        found = (await self.session.execute(query)).one_or_none()
+        found = await self._one(MemberRow.id == member_id)
         if found is None:
             raise NotFound(f"no member #{member_id}")
-        return _member(found[0], org_language=found[1])
+        return found
+
+    async def _one(self, where: ColumnElement[bool]) -> Member | None:
+        """The member, with their newest organisation's written standard, in one query."""
+        query = select(MemberRow, _ORG_LANGUAGE).where(where)
+        found = (await self.session.execute(query)).one_or_none()
+        return None if found is None else _member(found[0], org_language=found[1])
 
     async def languages(self, member_ids: list[int]) -> dict[int, str]:
         """Each member's reading language, as `domain.language` decides it, in one query."""
@@ -42,7 +44,7 @@ class MemberRepository:
         return {member: reader_language(own, org, code) for member, own, org, code in rows}
 
     async def set_telegram_language(self, member_id: int, code: str | None) -> None:
-        await self._set(member_id, telegram_language=(code or "")[:8] or None)
+        await self._set(member_id, telegram_language=_telegram_code(code))
 
     async def ensure(
         self, telegram_id: int, *, language: str | None = None, telegram_language: str | None = None
@@ -52,7 +54,7 @@ class MemberRepository:
             row = MemberRow(
                 telegram_id=telegram_id,
                 language=language,
-                telegram_language=(telegram_language or "")[:8] or None,
+                telegram_language=_telegram_code(telegram_language),
                 created_at=_now(),
             )
             self.session.add(row)
@@ -233,6 +235,11 @@ class InviteRepository:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _telegram_code(code: str | None) -> str | None:
+    """Telegram's language code as its column holds it (IETF tags can be longer than needed)."""
+    return (code or "")[:8] or None
 
 
 # a member in groups of two organisations reads the standard of the one they joined last
