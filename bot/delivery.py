@@ -40,9 +40,9 @@ from bot.metrics import Metrics
 from bot.outgoing_limit import already_paced
 from bot.ratelimit import Limiter
 from dialogues.outgoing import DocumentPart, Part, PhotoPart, TextPart
+from domain.deliveries import Delivery, Kind
 from domain.model import Organisation, Rollout
 from storage.models import GroupRow, MemberRow
-from storage.repositories.deliveries import Delivery, Kind
 from storage.repositories.orgs import OrganisationRepository
 from storage.repositories.rollouts import RolloutRepository
 from storage.uow import UnitOfWork, UnitOfWorkFactory

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from storage.errors import describe, is_database_error, safe_traceback
+from services.errors import describe, is_database_error, safe_traceback
 
 # These echo SQL parameters or update payloads at DEBUG: answer text would end up in the log.
 PAYLOAD_LOGGERS = ("aiosqlite", "sqlalchemy.engine", "asyncpg", "aiogram.event")

@@ -14,11 +14,11 @@ from typing import Any
 
 from bot.pacer import Pacing, book_rows
 from domain.calendar import local_date, local_to_utc, week_closes_at
+from domain.deliveries import Kind, step_delivery
 from domain.model import Role
 from domain.plan import RolloutPlan
 from domain.schedule import reminder_at
 from services.schedule import Outline, live_plans
-from storage.repositories.deliveries import Kind, step_delivery
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)

@@ -12,11 +12,11 @@ from content.outline import outline
 from dialogues.i18n import Texts
 from dialogues.outgoing import Part, TextPart
 from dialogues.render import kickoff_message, reminder_message, step_message
+from domain.deliveries import Delivery, Kind
 from domain.language import DEFAULT_LANGUAGE, reader_language
 from domain.plan import RolloutPlan
 from services.schedule import group_plans
-from storage.repositories.deliveries import Delivery, Kind
-from storage.uow import UnitOfWork
+from services.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 

@@ -27,6 +27,7 @@ from content.schema import Module
 from dialogues.i18n import Texts
 from dialogues.outgoing import Part, PhotoPart, TextPart
 from domain.calendar import current_week, local_datetime, week_closes_at
+from domain.deliveries import Delivery, Kind
 from domain.markdown import escape_markdown
 from domain.model import DEFAULT_LANGUAGE, Group, Role
 from domain.plan import RolloutPlan
@@ -47,8 +48,7 @@ from domain.summary import (
 )
 from domain.summary_words import in_words
 from services.schedule import Outline, group_plans
-from storage.repositories.deliveries import Delivery, Kind
-from storage.uow import UnitOfWork
+from services.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 SNAPSHOT = TypeAdapter(WeekSummary)

@@ -33,11 +33,10 @@ from dialogues.i18n import Texts
 from domain.model import LANGUAGES, Group, Organisation, OrgKind
 from domain.text import without_control_characters
 from services import admin
-from storage.models import GroupRow, OrganisationRow
-from storage.uow import UnitOfWork
+from services.unit_of_work import UnitOfWork
 
-ORG_NAME_MAX = admin.name_limit(OrganisationRow)
-GROUP_NAME_MAX = admin.name_limit(GroupRow)
+ORG_NAME_MAX = admin.ORG_NAME_MAX
+GROUP_NAME_MAX = admin.GROUP_NAME_MAX
 
 
 async def admin_command(

@@ -32,9 +32,9 @@ from dialogues.callbacks import (
     AdminRollout,
 )
 from dialogues.i18n import Texts
+from domain.errors import NotFound
 from domain.model import Organisation
-from storage.repositories import NotFound
-from storage.uow import UnitOfWork
+from services.unit_of_work import UnitOfWork
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 SUPER_ONLY = frozenset({"neworg", "kind"})

@@ -15,7 +15,7 @@ from dialogues.admin_views import Screen, button, keyboard, send, show
 from dialogues.callbacks import AdminOrg
 from dialogues.i18n import Texts
 from domain.model import Organisation
-from storage.uow import UnitOfWork
+from services.unit_of_work import UnitOfWork
 
 TELEGRAM_ID_MAX = 2**53
 

@@ -31,10 +31,9 @@ from domain.model import Organisation
 from domain.text import without_control_characters
 from services import admin, plans
 from services.admin import AdminError
-from storage.models import BreakRow
-from storage.uow import UnitOfWork
+from services.unit_of_work import UnitOfWork
 
-BREAK_NAME_MAX = admin.name_limit(BreakRow)
+BREAK_NAME_MAX = admin.BREAK_NAME_MAX
 
 
 def breaks_screen(texts: Texts, org: Organisation) -> Screen:

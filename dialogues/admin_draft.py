@@ -27,13 +27,13 @@ from dialogues.admin_views import (
 )
 from dialogues.callbacks import AdminDraft, AdminGroup, AdminRollout
 from dialogues.i18n import Texts
+from domain.errors import NotFound
 from domain.model import Group, Organisation, Rollout
 from domain.pacing import in_waking_hours
 from domain.schedule_text import parse_hhmm
 from services import admin
 from services.plans import format_modules
-from storage.repositories import NotFound
-from storage.uow import UnitOfWork
+from services.unit_of_work import UnitOfWork
 
 COMMON_TIMES = ("07:30", "07:45", "08:00", "08:15", "08:30", "08:45", "09:00")
 Draft = dict[str, Any]

@@ -20,7 +20,7 @@ from domain.calendar import local_date
 from domain.invites import invite_problem
 from domain.model import Group, Invite, Organisation, Role
 from services import admin
-from storage.uow import UnitOfWork
+from services.unit_of_work import UnitOfWork
 
 ROLES = {"s": Role.STAFF, "l": Role.LEADER}
 EXPIRY_DAYS = (14, 7, 30, 90)  # 14 first: the CLI's default (domain.invites)

@@ -20,7 +20,7 @@ from dialogues.i18n import Texts
 from dialogues.menus import set_personal_menu
 from domain.model import Group, Organisation, Role
 from services import membership
-from storage.uow import UnitOfWork
+from services.unit_of_work import UnitOfWork
 
 PAGE = 10  # people a screen: Telegram allows 100 buttons under a message
 

@@ -19,7 +19,7 @@ from domain.calendar import public_holiday
 from domain.model import Group, Organisation, Rollout
 from domain.plan import RolloutPlan, StepRef, build_plan, queue_after_each_other
 from domain.schedule import Preview, preview
-from storage.uow import UnitOfWork
+from services.unit_of_work import UnitOfWork
 
 Outline = Callable[[str, tuple[int, ...]], tuple[StepRef, ...] | None]
 DRAFT_ID = 2**62  # a rollout not saved yet queues after every saved one, as it will when saved

@@ -20,7 +20,7 @@ from dialogues.i18n import Texts
 from domain.model import Group, Organisation, Rollout
 from services import admin
 from services.plans import format_modules
-from storage.uow import UnitOfWork
+from services.unit_of_work import UnitOfWork
 
 
 def _n_steps(catalogue: Catalogue, rollout: Rollout) -> int:

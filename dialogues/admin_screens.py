@@ -16,12 +16,12 @@ from dialogues.callbacks import AdminGroup, AdminHome, AdminOrg, AdminRollout
 from dialogues.i18n import Texts
 from dialogues.keyboards import LANGUAGE_NAMES
 from domain.calendar import local_datetime
+from domain.deliveries import Kind
 from domain.invites import joins_per_week
 from domain.model import LANGUAGES, Group, Organisation, OrgKind, Role, Rollout, RolloutStatus
 from domain.plan import RolloutPlan
 from services.plans import format_modules
-from storage.repositories.deliveries import Kind
-from storage.uow import UnitOfWork
+from services.unit_of_work import UnitOfWork
 
 
 def kind_label(texts: Texts, kind: OrgKind) -> str:

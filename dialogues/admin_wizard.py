@@ -45,12 +45,12 @@ from dialogues.admin_views import (
 from dialogues.callbacks import AdminCalendar, AdminDraft, AdminGroup, AdminRollout
 from dialogues.i18n import Texts
 from domain.calendar import local_date
+from domain.errors import NotFound
 from domain.model import Group, Organisation, Rollout, RolloutStatus
 from domain.pacing import in_waking_hours
 from domain.schedule_text import parse_hhmm
 from services import admin
-from storage.repositories import NotFound
-from storage.uow import UnitOfWork
+from services.unit_of_work import UnitOfWork
 
 
 async def show_preview(

@@ -19,7 +19,7 @@ from aiogram.types import Message
 from dialogues.chats import private_only
 from dialogues.i18n import Texts
 from domain.model import Member, Organisation, OrgKind
-from storage.uow import UnitOfWork
+from services.unit_of_work import UnitOfWork
 
 COMMANDS = ("bekymring", "concern")
 

@@ -12,9 +12,9 @@ from dialogues.callbacks import AnswerButton, CatchUpButton
 from dialogues.chats import private_only
 from dialogues.i18n import Texts
 from dialogues.journey import Journey
+from domain.answerable import Answerable
 from domain.model import Member, QuestionKind
 from services.answering import (
-    Answerable,
     Answered,
     Outcome,
     answer_step,
@@ -22,7 +22,7 @@ from services.answering import (
     answerable_message,
     open_to_answer,
 )
-from storage.uow import UnitOfWork
+from services.unit_of_work import UnitOfWork
 
 SCALE_DIGITS = {"1", "2", "3", "4", "5"}
 

@@ -11,7 +11,7 @@ from aiogram.types import CallbackQuery, ErrorEvent, Message
 from dialogues.chats import private_only
 from dialogues.i18n import Texts
 from domain.model import Member
-from storage.errors import describe, is_database_error, safe_traceback
+from services.errors import describe, is_database_error, safe_traceback
 
 log = logging.getLogger(__name__)
 

@@ -16,10 +16,10 @@ from content.schema import Module, Package, Step
 from dialogues.i18n import Texts
 from dialogues.outgoing import TextPart
 from dialogues.render import step_message
+from domain.deliveries import Delivery, step_delivery
 from domain.plan import RolloutPlan
 from services.schedule import group_plans
-from storage.repositories.deliveries import Delivery, step_delivery
-from storage.uow import UnitOfWork
+from services.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)

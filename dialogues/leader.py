@@ -18,7 +18,7 @@ from dialogues.i18n import Texts
 from dialogues.outgoing import DocumentPart, Part, PhotoPart, TextPart
 from domain.model import Group, Member, Role
 from domain.text import without_control_characters
-from storage.uow import UnitOfWork
+from services.unit_of_work import UnitOfWork
 
 NOTE_MAX = 1500
 

@@ -16,7 +16,7 @@ from dialogues.i18n import Texts
 from dialogues.menus import set_personal_menu
 from domain.model import Group, Member
 from services import membership
-from storage.uow import UnitOfWork
+from services.unit_of_work import UnitOfWork
 
 
 async def leave(message: Message, uow: UnitOfWork, member: Member | None, texts: Texts) -> None:

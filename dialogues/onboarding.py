@@ -17,7 +17,7 @@ from domain.invites import InviteProblem
 from domain.model import Member, Role
 from domain.text import without_control_characters
 from services.joining import OtherBot, join
-from storage.uow import UnitOfWork
+from services.unit_of_work import UnitOfWork
 
 
 async def start_with_invite(

@@ -20,7 +20,7 @@ from dialogues.render import step_message
 from domain.model import LANGUAGES, Member, Role
 from domain.pacing import in_waking_hours
 from services.answering import open_to_answer
-from storage.uow import UnitOfWork
+from services.unit_of_work import UnitOfWork
 
 
 async def today(

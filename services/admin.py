@@ -11,9 +11,8 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import String
-
 from domain.calendar import ClosedDays, local_date, local_datetime, local_to_utc
+from domain.errors import NotFound
 from domain.model import (
     LANGUAGES,
     Group,
@@ -27,19 +26,13 @@ from domain.model import (
 )
 from domain.pacing import WAKING_HOURS, in_waking_hours
 from domain.schedule import check_weekdays, pause_from, plan_step_dates
-from storage.models import Base, OrganisationRow
-from storage.repositories import NotFound
-from storage.uow import UnitOfWork
+from services.unit_of_work import UnitOfWork
+from storage.limits import BREAK_NAME_MAX as BREAK_NAME_MAX  # (the upper layers' limits)
+from storage.limits import CONCERN_CONTACT_MAX, CONCERN_URL_MAX
+from storage.limits import GROUP_NAME_MAX as GROUP_NAME_MAX
+from storage.limits import ORG_NAME_MAX as ORG_NAME_MAX
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
-
-
-def name_limit(row: type[Base], column: str = "name") -> int:
-    """How long a name may be: what its column holds (the bot checks before the database)."""
-    kind = row.__table__.c[column].type
-    if not isinstance(kind, String) or kind.length is None:
-        raise TypeError(f"{row.__name__}.{column} is not a text column with a length")
-    return kind.length
 
 
 class AdminError(ValueError):
@@ -223,7 +216,7 @@ def check_concern_contact(contact: str | None) -> str | None:
     """Whom staff tell when worried about a child, on one line; empty means none (the law's
     default: the rektor or the styrer)."""
     contact = " ".join((contact or "").split()) or None
-    limit = name_limit(OrganisationRow, "concern_contact")
+    limit = CONCERN_CONTACT_MAX
     if contact is not None and (len(contact) > limit or not contact.isprintable()):
         raise AdminError(f"the concern contact must be one line of at most {limit} characters")
     return contact
@@ -232,7 +225,7 @@ def check_concern_contact(contact: str | None) -> str | None:
 def check_concern_url(url: str | None) -> str | None:
     """A link to the organisation's written routine; empty means none."""
     url = (url or "").strip() or None
-    limit = name_limit(OrganisationRow, "concern_url")
+    limit = CONCERN_URL_MAX
     if url is not None and (len(url) > limit or not _URL.match(url)):
         raise AdminError(
             f"the concern routine's link must be an http(s) address of at most {limit} characters"

@@ -8,27 +8,16 @@ only has to write (the participation record, then the answer).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, exists, select
-
-from domain.calendar import is_week_closed, local_date
+from domain.answerable import Answerable
+from domain.calendar import local_date
+from domain.deliveries import Delivery, Kind
 from domain.masking import mask
-from domain.model import QuestionKind, RolloutStatus
+from domain.model import QuestionKind
 from domain.text import without_control_characters
-from storage.models import (
-    DeliveryRow,
-    GroupRow,
-    MemberRow,
-    MembershipRow,
-    OrganisationRow,
-    ParticipationRow,
-    RolloutRow,
-)
-from storage.repositories.deliveries import Delivery, Kind
-from storage.uow import UnitOfWork
+from services.unit_of_work import UnitOfWork
 
 TEXT_MAX = 4096
 
@@ -47,121 +36,9 @@ class Answered:
     masked: tuple[str, ...] = ()  # what was masked in a text answer: "national_id", "phone", ...
 
 
-@dataclass(frozen=True)
-class Answerable:
-    """A delivery to a member, with what answering it needs: when its week closes and which
-    live rollout it belongs to (`package_id` None when the rollout was cancelled or is gone)."""
-
-    delivery_id: int
-    kind: str
-    member_id: int | None
-    group_id: int | None
-    rollout_id: int | None
-    step_id: str | None
-    week: date | None
-    timezone: str | None
-    summary_weekday: int | None
-    summary_time: time | None
-    package_id: str | None
-    modules: tuple[int, ...]
-    telegram_id: int | None = None  # the member's, for the answer mark
-
-    def week_closed(self, now: datetime) -> bool:
-        if self.week is None or self.timezone is None:  # no group (or no week): nothing to add to
-            return True
-        assert self.summary_weekday is not None and self.summary_time is not None
-        return is_week_closed(
-            self.week, now, self.summary_weekday, self.summary_time, self.timezone
-        )
-
-
-_COLUMNS = (
-    DeliveryRow.id,
-    DeliveryRow.kind,
-    DeliveryRow.member_id,
-    DeliveryRow.group_id,
-    DeliveryRow.rollout_id,
-    DeliveryRow.step_id,
-    DeliveryRow.week,
-    OrganisationRow.timezone,
-    GroupRow.summary_weekday,
-    GroupRow.summary_time,
-    RolloutRow.package_id,
-    RolloutRow.modules,
-    MemberRow.telegram_id,
-)
-
-
-def _answerable_query(*where: ColumnElement[bool]) -> Select[Any]:
-    live_rollout = and_(
-        RolloutRow.id == DeliveryRow.rollout_id,
-        RolloutRow.group_id == DeliveryRow.group_id,
-        RolloutRow.status != RolloutStatus.CANCELLED.value,
-    )
-    # only a member of the step's group answers it: someone taken out of the group (or who
-    # left it) is refused like a stranger, so their old step messages add nothing to it
-    in_group = exists().where(
-        MembershipRow.member_id == DeliveryRow.member_id,
-        MembershipRow.group_id == DeliveryRow.group_id,
-    )
-    return (
-        select(*_COLUMNS)
-        .outerjoin(GroupRow, GroupRow.id == DeliveryRow.group_id)
-        .outerjoin(OrganisationRow, OrganisationRow.id == GroupRow.org_id)
-        .outerjoin(RolloutRow, live_rollout)
-        .outerjoin(MemberRow, MemberRow.id == DeliveryRow.member_id)
-        .where(*where, in_group)
-    )
-
-
-# Built once (building a statement costs more Python than running a cached one): the values
-# come as parameters.
-_BY_ID = _answerable_query(
-    DeliveryRow.id == bindparam("delivery_id"),
-    DeliveryRow.member_id == bindparam("member_id"),
-    DeliveryRow.kind == Kind.STEP,
-)
-_BY_MESSAGE = _answerable_query(
-    DeliveryRow.chat_id == bindparam("chat_id"),
-    DeliveryRow.message_id == bindparam("message_id"),
-    DeliveryRow.member_id == bindparam("member_id"),
-)
-_OPEN = _answerable_query(
-    DeliveryRow.member_id == bindparam("member_id"),
-    DeliveryRow.kind == Kind.STEP,
-    DeliveryRow.status == "sent",
-    ~exists().where(
-        ParticipationRow.member_id == DeliveryRow.member_id,
-        ParticipationRow.rollout_id == DeliveryRow.rollout_id,
-        ParticipationRow.step_id == DeliveryRow.step_id,
-    ),
-).order_by(DeliveryRow.due_at.desc(), DeliveryRow.id.desc())
-
-
-def _answerable(row: Row[Any]) -> Answerable:
-    modules: str | None = row.modules
-    return Answerable(
-        delivery_id=row.id,
-        kind=row.kind,
-        member_id=row.member_id,
-        group_id=row.group_id,
-        rollout_id=row.rollout_id,
-        step_id=row.step_id,
-        week=row.week,
-        timezone=row.timezone,
-        summary_weekday=row.summary_weekday,
-        summary_time=row.summary_time,
-        package_id=row.package_id,
-        modules=tuple(int(n) for n in modules.split(",") if n) if modules else (),
-        telegram_id=row.telegram_id,
-    )
-
-
 async def answerable(uow: UnitOfWork, member_id: int, delivery_id: int) -> Answerable | None:
     """The member's own step delivery with that id (what an answer button names)."""
-    found = {"delivery_id": delivery_id, "member_id": member_id}
-    row = (await uow.session.execute(_BY_ID, found)).first()
-    return None if row is None else _answerable(row)
+    return await uow.answerable.by_id(member_id, delivery_id)
 
 
 async def answerable_message(
@@ -169,16 +46,14 @@ async def answerable_message(
 ) -> Answerable | None:
     """The member's delivery that became this message (of any kind: a reply to a reminder is
     answered as not theirs to answer, as before)."""
-    found = {"chat_id": chat_id, "message_id": message_id, "member_id": member_id}
-    row = (await uow.session.execute(_BY_MESSAGE, found)).first()
-    return None if row is None else _answerable(row)
+    return await uow.answerable.by_message(member_id, chat_id, message_id)
 
 
 async def open_to_answer(uow: UnitOfWork, member_id: int, now: datetime) -> list[Answerable]:
     """The member's sent, unanswered steps whose week is still open, newest first."""
-    rows = await uow.session.execute(_OPEN, {"member_id": member_id})
-    found = (_answerable(row) for row in rows)
-    return [step for step in found if not step.week_closed(now)]
+    return [
+        step for step in await uow.answerable.unanswered(member_id) if not step.week_closed(now)
+    ]
 
 
 async def answer_step(

@@ -9,7 +9,7 @@ from datetime import datetime
 from domain.calendar import local_date
 from domain.invites import InviteProblem, invite_problem, looks_like_code
 from domain.model import Group, Member, Organisation, Role
-from storage.uow import UnitOfWork
+from services.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)

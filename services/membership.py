@@ -19,10 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from domain.deliveries import Kind
 from domain.model import Member, Role
 from services.admin import Change
-from storage.repositories.deliveries import Kind
-from storage.uow import UnitOfWork
+from services.unit_of_work import UnitOfWork
 
 # What a delivery's kind is owed for: a demoted leader keeps nothing a leader is sent, a staff
 # member made leader keeps nothing only staff are sent. Notes go to both.

@@ -40,8 +40,7 @@ from domain.schedule_text import format_weekdays, parse_hhmm, parse_modules, par
 from domain.yaml_lines import Lines, YamlPath
 from services import admin, membership
 from services.admin import AdminError, Change
-from storage.models import BreakRow, GroupRow, OrganisationRow
-from storage.uow import UnitOfWork
+from services.unit_of_work import UnitOfWork
 
 ONE_DAY = timedelta(days=1)
 Packages = Mapping[str, tuple[int, ...]]  # package id -> its module numbers
@@ -66,7 +65,7 @@ def describe_break(org_slug: str, closed: Break) -> str:
 
 
 def _break_name(name: str) -> str:
-    name, limit = name.strip(), admin.name_limit(BreakRow, "name")
+    name, limit = name.strip(), admin.BREAK_NAME_MAX
     if not name or len(name) > limit:
         raise AdminError(f"a break's name must be 1 to {limit} characters")
     return name
@@ -181,9 +180,9 @@ Clock = Annotated[time, _from_text(parse_hhmm, "'08:00'")]
 TimeZone = Annotated[str, AfterValidator(admin.check_timezone)]
 OrgSlug = Annotated[str, AfterValidator(lambda slug: admin.check_slug(slug, "organisation"))]
 GroupSlug = Annotated[str, AfterValidator(lambda slug: admin.check_slug(slug, "group"))]
-OrgName = Annotated[str, _text(admin.name_limit(OrganisationRow, "name"))]
-GroupName = Annotated[str, _text(admin.name_limit(GroupRow, "name"))]
-BreakName = Annotated[str, _text(admin.name_limit(BreakRow, "name"))]
+OrgName = Annotated[str, _text(admin.ORG_NAME_MAX)]
+GroupName = Annotated[str, _text(admin.GROUP_NAME_MAX)]
+BreakName = Annotated[str, _text(admin.BREAK_NAME_MAX)]
 TelegramId = Annotated[int, BeforeValidator(_telegram_id)]
 ConcernContact = Annotated[
     str, AfterValidator(lambda text: admin.check_concern_contact(text) or "")

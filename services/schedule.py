@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from domain.model import Group, Rollout
 from domain.plan import RolloutPlan, StepRef, build_plan, queue_after_each_other
-from storage.uow import UnitOfWork
+from services.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from storage.uow import UnitOfWorkFactory
+from services.unit_of_work import UnitOfWorkFactory
 
 
 async def seal_open_weeks(uow_factory: UnitOfWorkFactory, since: date) -> int:

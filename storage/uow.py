@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.repositories.answerable import AnswerableSteps
 from storage.repositories.answers import (
     AnswerMarkRepository,
     AnswerRepository,
@@ -20,19 +21,8 @@ from storage.repositories.summaries import SummaryRepository, UpdateLog
 
 
 class UnitOfWork:
-    """`async with uow:` opens a session; leaving it rolls back whatever was not committed."""
-
-    orgs: OrganisationRepository
-    groups: GroupRepository
-    members: MemberRepository
-    invites: InviteRepository
-    rollouts: RolloutRepository
-    deliveries: DeliveryRepository
-    answers: AnswerRepository
-    participation: ParticipationRepository
-    marks: AnswerMarkRepository
-    summaries: SummaryRepository
-    updates: UpdateLog
+    """`async with uow:` opens a session; leaving it rolls back whatever was not committed.
+    (services.unit_of_work.UnitOfWork is its protocol, with the repositories' types.)"""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], mark_key: bytes = b"") -> None:
         self._sessions = sessions
@@ -57,6 +47,7 @@ class UnitOfWork:
         self.invites = InviteRepository(session)
         self.rollouts = RolloutRepository(session)
         self.deliveries = DeliveryRepository(session)
+        self.answerable = AnswerableSteps(session)
         self.answers = AnswerRepository(session)
         self.participation = ParticipationRepository(session)
         self.marks = AnswerMarkRepository(session, self._mark_key)

@@ -1,5 +1,5 @@
 """Repositories: one per aggregate, each returning `domain.model` objects, never rows."""
 
+from domain.errors import NotFound
 
-class NotFound(LookupError):
-    """What was asked for does not exist (or the asker may not see it)."""
+__all__ = ["NotFound"]

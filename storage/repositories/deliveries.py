@@ -31,6 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from domain.deliveries import Delivery, Kind
 from domain.model import Role
 from storage.models import (
     DeliveryRow,
@@ -45,59 +46,6 @@ from storage.models import (
 T = TypeVar("T")
 ROWS_PER_INSERT = 500  # x 10 columns: well under PostgreSQL's 32,767 parameters
 IDS_PER_QUERY = 500  # SQLite's older builds allow 999 parameters
-
-
-class Kind:
-    STEP = "step"
-    REMINDER = "reminder"
-    KICKOFF = "kickoff"
-    LEADER_SUMMARY = "summary"
-    STAFF_SUMMARY = "staff_summary"
-    CHAT_SUMMARY = "chat_summary"
-    NOTE = "note"
-
-
-def step_delivery(
-    *,
-    rollout_id: int,
-    step_id: str,
-    member_id: int,
-    chat_id: int,
-    group_id: int,
-    week: date | None,
-    due_at: datetime,
-) -> dict[str, Any]:
-    """A step's delivery row, the one way it is made: its dedupe key sends a step once per
-    member and rollout, whether the clock owes it or /today and catch-up send it now."""
-    return {
-        "kind": Kind.STEP,
-        "dedupe_key": f"step:{rollout_id}:{step_id}:{member_id}",
-        "chat_id": chat_id,
-        "member_id": member_id,
-        "group_id": group_id,
-        "rollout_id": rollout_id,
-        "step_id": step_id,
-        "week": week,
-        "due_at": due_at,
-    }
-
-
-@dataclass(frozen=True)
-class Delivery:
-    id: int
-    kind: str
-    chat_id: int
-    member_id: int | None
-    group_id: int | None
-    rollout_id: int | None
-    step_id: str | None
-    week: date | None
-    status: str
-    due_at: datetime
-    attempts: int
-    sent_at: datetime | None
-    message_id: int | None
-    parts_sent: int = 0
 
 
 @dataclass(frozen=True)

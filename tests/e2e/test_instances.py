@@ -27,13 +27,13 @@ from bot.locks import SQLiteLocks, tick_lock
 from bot.metrics import Metrics
 from bot.planner import plan_due
 from content.outline import outline
+from domain.deliveries import Kind
 from domain.model import QuestionKind
 from services import answering
 from services.answering import Outcome
 from services.joining import join
 from storage.db import make_engine
 from storage.models import DeliveryRow, MemberRow
-from storage.repositories.deliveries import Kind
 from tests.conftest import PG_HOST, PG_PORT, empty_postgres
 from tests.support.harness import oslo, seed_school
 
