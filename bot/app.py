@@ -24,7 +24,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.inbound_limit import InboundLimit, MemoryCounter, RedisCounter
-from bot.locks import TickLock, migrating, tick_lock
 from bot.logs import quiet_payload_loggers
 from bot.metrics import Metrics
 from bot.middlewares import UnitOfWorkMiddleware
@@ -37,6 +36,7 @@ from content.outline import outline
 from dialogues import routers
 from dialogues.journey import Journey
 from storage.db import make_engine, make_sessions, upgrade
+from storage.locks import TickLock, migrating, tick_lock
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)

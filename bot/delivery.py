@@ -32,19 +32,13 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.types import BufferedInputFile, LinkPreviewOptions, Message
-from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.metrics import Metrics
 from bot.outgoing_limit import already_paced
 from bot.ratelimit import Limiter
 from dialogues.outgoing import DocumentPart, Part, PhotoPart, TextPart
-from domain.deliveries import Delivery, Kind
-from domain.model import Organisation, Rollout
-from storage.models import GroupRow, MemberRow
-from storage.repositories.orgs import OrganisationRepository
-from storage.repositories.rollouts import RolloutRepository
+from domain.deliveries import Delivery
+from storage.errors import is_database_away
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -242,7 +236,7 @@ class Deliverer:
                     bot_id = bot_of_group.get(delivery.group_id or 0)
                     if bot_id in self.other_bots:
                         outboxes[delivery.id] = self.other_bots[bot_id]
-            held = await _read_once(uow, claimed)
+            held = await uow.read_once_for_batch(claimed)
             rendered = await self.render.batch(uow, claimed)
             del held
         return rendered, outboxes
@@ -426,7 +420,7 @@ class Deliverer:
                     await uow.commit()
                 return
             except Exception as error:
-                if not _database_away(error) or self.timer() + pause > claim.hold_until:
+                if not is_database_away(error) or self.timer() + pause > claim.hold_until:
                     raise
                 log.warning(
                     "delivery %s: database away (%s); writing it down again in %.1fs",
@@ -477,55 +471,6 @@ class _SentMarks:
                     done.set_exception(outcome)
 
 
-async def _read_once(uow: UnitOfWork, claimed: list[Delivery]) -> list[object]:
-    """Rendering a batch asks, message by message, for the same members' groups, rollouts and
-    organisations: load the members and groups up front, and remember rollouts and
-    organisations for the batch (seconds: nothing to go stale). The rows are returned to be
-    held while rendering: the session keeps only weak references, and hands out again only
-    what someone still holds."""
-    # steps need no member row (the renderer reads their languages in one query)
-    members = {d.member_id for d in claimed if d.member_id is not None and d.kind != Kind.STEP}
-    groups = {d.group_id for d in claimed if d.group_id is not None}
-    held: list[object] = []
-    if members:
-        held += await uow.session.scalars(select(MemberRow).where(MemberRow.id.in_(members)))
-    if groups:
-        held += await uow.session.scalars(select(GroupRow).where(GroupRow.id.in_(groups)))
-    uow.rollouts = _RolloutsOnce(uow.session)
-    uow.orgs = _OrganisationsOnce(uow.session)
-    return held
-
-
-class _RolloutsOnce(RolloutRepository):
-    def __init__(self, session: AsyncSession) -> None:
-        super().__init__(session)
-        self._seen: dict[tuple[int, ...], list[Rollout]] = {}
-
-    async def of_groups(self, group_ids: list[int]) -> list[Rollout]:
-        key = tuple(group_ids)
-        if key not in self._seen:
-            self._seen[key] = await super().of_groups(group_ids)
-        return list(self._seen[key])
-
-
-class _OrganisationsOnce(OrganisationRepository):
-    def __init__(self, session: AsyncSession) -> None:
-        super().__init__(session)
-        self._seen: dict[int, Organisation] = {}
-
-    async def get(self, org_id: int) -> Organisation:
-        if org_id not in self._seen:
-            self._seen[org_id] = await super().get(org_id)
-        return self._seen[org_id]
-
-    async def many(self, ids: set[int] | list[int]) -> dict[int, Organisation]:
-        """Plans read organisations in bulk (services.schedule): cached the same way."""
-        missing = set(ids) - self._seen.keys()
-        if missing:
-            self._seen.update(await super().many(missing))
-        return {i: self._seen[i] for i in ids if i in self._seen}
-
-
 @dataclass(frozen=True)
 class _Batch:
     claimed: list[Delivery]
@@ -541,14 +486,6 @@ class _Claim:
     outbox: Outbox
     at: datetime  # the tick's moment plus the time sending has taken so far
     hold_until: float  # timer() by which the lease is nearly up
-
-
-def _database_away(error: BaseException) -> bool:
-    if isinstance(error, OSError):
-        return True
-    return isinstance(error, DBAPIError) and (
-        error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
-    )
 
 
 def _is_anchor(part: Part) -> bool:

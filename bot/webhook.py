@@ -21,13 +21,13 @@ import signal
 
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
-from sqlalchemy import text
 
 from bot.app import App, build_app
 from bot.clock import start_clock, stop_clock
 from bot.command_menus import register_commands
 from bot.config import ConfigError, Settings
 from bot.metrics import metrics_response
+from storage.db import ping
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram"
@@ -52,8 +52,8 @@ def make_web_app(app: App, secret: str) -> web.Application:
 
     async def healthz(_: web.Request) -> web.Response:
         try:
-            async with asyncio.timeout(HEALTH_TIMEOUT), app.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
+            async with asyncio.timeout(HEALTH_TIMEOUT):
+                await ping(app.engine)
         except Exception as error:  # any failure means "not healthy"
             return web.Response(status=503, text=f"database: {type(error).__name__}\n")
         return web.Response(text="ok\n")

@@ -83,6 +83,12 @@ async def compact_answers(engine: AsyncEngine) -> None:
             await connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
 
 
+async def ping(engine: AsyncEngine) -> None:
+    """Raises unless the database answers (the health check)."""
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+
+
 def _alembic_upgrade(connection: Connection, revision: str) -> None:
     from alembic import command
     from alembic.config import Config

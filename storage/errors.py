@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import traceback
 
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, StatementError
 
 DESCRIPTION = "a database error; its message is not logged, as it can quote the row"
 
@@ -77,3 +77,13 @@ def _lines(error: BaseException, seen: set[int]) -> list[str]:
         for number, inner in enumerate(error.exceptions, 1):
             lines += [f"\nsub-exception {number}:\n", *_lines(inner, seen), "\n"]
     return lines
+
+
+def is_database_away(error: BaseException) -> bool:
+    """The database could not be reached (a lost connection, a server going away), as
+    against a statement it refused."""
+    if isinstance(error, OSError):
+        return True
+    return isinstance(error, DBAPIError) and (
+        error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
+    )

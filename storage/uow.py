@@ -5,8 +5,11 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain.deliveries import Delivery, Kind
+from storage.models import GroupRow, MemberRow
 from storage.repositories.answerable import AnswerableSteps
 from storage.repositories.answers import (
     AnswerMarkRepository,
@@ -15,6 +18,7 @@ from storage.repositories.answers import (
 )
 from storage.repositories.deliveries import DeliveryRepository
 from storage.repositories.members import InviteRepository, MemberRepository
+from storage.repositories.once import OrganisationsOnce, RolloutsOnce
 from storage.repositories.orgs import GroupRepository, OrganisationRepository
 from storage.repositories.rollouts import RolloutRepository
 from storage.repositories.summaries import SummaryRepository, UpdateLog
@@ -66,6 +70,23 @@ class UnitOfWork:
         finally:
             await self.session.close()
             self._session = None
+
+    async def read_once_for_batch(self, claimed: list[Delivery]) -> list[object]:
+        """Before rendering a batch: load its members and groups up front, and remember
+        rollouts and organisations for the batch. The rows are returned to be held while
+        rendering: the session keeps only weak references, and hands out again only what
+        someone still holds."""
+        # steps need no member row (the renderer reads their languages in one query)
+        members = {d.member_id for d in claimed if d.member_id is not None and d.kind != Kind.STEP}
+        groups = {d.group_id for d in claimed if d.group_id is not None}
+        held: list[object] = []
+        if members:
+            held += await self.session.scalars(select(MemberRow).where(MemberRow.id.in_(members)))
+        if groups:
+            held += await self.session.scalars(select(GroupRow).where(GroupRow.id.in_(groups)))
+        self.rollouts = RolloutsOnce(self.session)
+        self.orgs = OrganisationsOnce(self.session)
+        return held
 
     async def commit(self) -> None:
         await self.session.commit()

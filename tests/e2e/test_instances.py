@@ -23,7 +23,6 @@ from bot.app import App, ManualClock, build_app
 from bot.clock import tick
 from bot.config import Settings
 from bot.local_api import DEFAULT_TOKEN, LocalBotAPI
-from bot.locks import SQLiteLocks, tick_lock
 from bot.metrics import Metrics
 from bot.planner import plan_due
 from content.outline import outline
@@ -33,6 +32,7 @@ from services import answering
 from services.answering import Outcome
 from services.joining import join
 from storage.db import make_engine
+from storage.locks import SQLiteLocks, tick_lock
 from storage.models import DeliveryRow, MemberRow
 from tests.conftest import PG_HOST, PG_PORT, empty_postgres
 from tests.support.harness import oslo, seed_school
@@ -44,7 +44,7 @@ async def test_sqlite_warns_at_start_up_when_a_second_instance_opens_the_databas
     database = tmp_path / "refleks.db"
     first = make_engine(f"sqlite+aiosqlite:///{database}")
     second = make_engine(f"sqlite+aiosqlite:///{database}")
-    with caplog.at_level(logging.WARNING, logger="bot.locks"):
+    with caplog.at_level(logging.WARNING, logger="storage.locks"):
         one = tick_lock(first)
         assert not caplog.records  # alone: nothing to say
         other = tick_lock(second)
@@ -58,7 +58,7 @@ async def test_sqlite_warns_at_start_up_when_a_second_instance_opens_the_databas
         assert got_after  # released when the first tick ended
     one.close()
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="bot.locks"):
+    with caplog.at_level(logging.WARNING, logger="storage.locks"):
         third = tick_lock(first)  # the first process is gone: a restart is alone again
     assert isinstance(third, SQLiteLocks) and third.alone and not caplog.records
     for lock in (other, third):

@@ -401,7 +401,7 @@ async def test_a_second_tick_at_summary_time_sends_nothing_twice(database_url: s
 async def test_two_instances_closing_and_sending_at_once_send_each_summary_once(
     postgres_url: str,
 ) -> None:
-    """PostgreSQL only: SQLite is single-instance (bot/locks warns when a second one opens it)."""
+    """PostgreSQL only: SQLite is single-instance (storage/locks warns when a second opens it)."""
     await empty_postgres(postgres_url)
     database_url = postgres_url
     async with running_refleks(database_url, oslo(MONDAY, 7), threshold=THRESHOLD) as refleks:
