@@ -40,10 +40,10 @@ from bot.app import App, ManualClock, build_app
 from bot.config import Settings
 from bot.local_api import DEFAULT_TOKEN
 from bot.middlewares import UnitOfWorkMiddleware
-from bot.planner import plan_due
 from bot.ratelimit import RateLimiter
 from content.outline import outline
 from domain.calendar import local_to_utc
+from services.planning import plan_due
 from storage.db import make_engine
 from storage.models import AnswerRow, DeliveryRow
 from storage.repositories.deliveries import Kind

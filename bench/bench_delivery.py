@@ -35,11 +35,11 @@ from bench.support import (
 from bot.app import App, ManualClock, build_app
 from bot.config import Settings
 from bot.local_api import DEFAULT_TOKEN
-from bot.planner import plan_due
 from bot.ratelimit import RateLimiter
 from content.outline import outline
 from dialogues.outgoing import TextPart
 from domain.calendar import local_to_utc
+from services.planning import plan_due
 
 PAID_BROADCAST_CEILING = 1000.0  # messages a second
 SERVER_LIMIT = 30.0

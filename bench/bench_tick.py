@@ -34,7 +34,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import bot.clock
-import bot.planner
+import services.planning
 from bench.support import (
     MONDAY,
     PACKAGE,
@@ -52,9 +52,9 @@ from bot.app import App, ManualClock, build_app
 from bot.clock import TickReport, tick
 from bot.config import Settings
 from bot.local_api import DEFAULT_TOKEN
-from bot.pacer import book_rows, pace
 from content.loader import load_packages
 from domain.calendar import local_to_utc
+from services.pacing import book_rows, pace
 
 LAST_WEEK = MONDAY - timedelta(days=7)
 DUE = local_to_utc(MONDAY, time(8), "Europe/Oslo")
@@ -127,7 +127,7 @@ async def monday_went_out(app: App) -> None:
 
 
 async def booked_window(app: App) -> tuple[datetime, datetime, int]:
-    """The minutes the due tick booked the morning into (bot.pacer): first, last, how many."""
+    """The minutes the due tick booked the morning into (services.pacing): first, last, how many."""
     async with app.engine.connect() as connection:
         first, last, minutes = (
             await connection.execute(
@@ -144,7 +144,7 @@ PACING_SECONDS: list[float] = []
 
 
 async def timed_pace(*args: Any) -> int:
-    """bot.pacer.pace, timed: how much of a tick booking the sends takes."""
+    """services.pacing.pace, timed: how much of a tick booking the sends takes."""
     with timed() as took:
         booked = await pace(*args)
     PACING_SECONDS.append(took[0])
@@ -152,7 +152,7 @@ async def timed_pace(*args: Any) -> int:
 
 
 async def timed_book_rows(*args: Any) -> None:
-    """bot.pacer.book_rows (the planner books steps before writing them), timed."""
+    """services.pacing.book_rows (the planner books steps before writing them), timed."""
     with timed() as took:
         await book_rows(*args)
     PACING_SECONDS.append(took[0])
@@ -232,7 +232,7 @@ def local(instant: datetime) -> str:
 
 async def main(sizes: list[int], per_unit: int) -> None:
     bot.clock.pace = timed_pace  # type: ignore[assignment]  # the tick's own pacing, timed
-    bot.planner.book_rows = timed_book_rows  # type: ignore[assignment]
+    services.planning.book_rows = timed_book_rows  # type: ignore[assignment]
     results = [await measure(size, per_unit) for size in sizes]
     base = results[0]
     for result in results[1:]:

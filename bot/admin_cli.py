@@ -17,9 +17,9 @@ from typing import Any
 from bot.cli_args import CliError, Parser, parse_date
 from bot.config import Settings, load_settings
 from bot.logs import redact
-from domain.invites import default_limits, joins_per_week
+from domain.invites import default_limits
 from domain.model import LANGUAGES, OrgKind, Role
-from services import admin, membership, plans
+from services import admin, cli_tasks, membership, plans
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 Action = Callable[[UnitOfWork, argparse.Namespace, Settings], Awaitable[list[str]]]
@@ -232,9 +232,7 @@ async def org_bot(uow: UnitOfWork, args: argparse.Namespace, settings: Settings)
 
 
 async def org_admin(uow: UnitOfWork, args: argparse.Namespace, settings: Settings) -> list[str]:
-    found = await admin.org(uow, args.slug)
-    added = await uow.orgs.add_admin(found.id, args.telegram_id)
-    change = admin.Change.CREATED if added else admin.Change.UNCHANGED
+    found, change = await cli_tasks.add_org_admin(uow, args.slug, args.telegram_id)
     return [f"{change} admin {args.telegram_id} of {found.slug}"]
 
 
@@ -325,36 +323,30 @@ async def rollout_add(uow: UnitOfWork, args: argparse.Namespace, settings: Setti
 
 
 async def describe_rollout(uow: UnitOfWork, rollout_id: int) -> str:
+    return describe(await cli_tasks.rollout_view(uow, rollout_id, _step_count))
+
+
+def describe(view: cli_tasks.RolloutView) -> str:
     from domain.schedule_text import format_weekdays
 
-    found = await uow.rollouts.get(rollout_id)
-    group = await uow.groups.get(found.group_id)
-    org = await uow.orgs.get(group.org_id)
+    found, dates = view.rollout, view.step_dates
     modules = ",".join(str(m) for m in found.modules)
-    _, dates = await admin.step_dates(uow, found, _step_count(found.package_id, found.modules))
     today = datetime.now(UTC).date()
     upcoming = [d for d in dates if d is not None and d >= today]
     nxt = f"next step {upcoming[0]}" if upcoming else "no step ahead"
     last = next((d for d in reversed(dates) if d is not None), None)
     return (
-        f"{org.slug}/{group.slug} {found.package_id} modules {modules}, from {found.start} "
+        f"{view.path} {found.package_id} modules {modules}, from {found.start} "
         f"{format_weekdays(found.weekdays)} at {found.send_time:%H:%M}, {found.status}; "
         f"{len(dates)} steps, {nxt}, last {last}"
     )
 
 
 async def rollout_list(uow: UnitOfWork, args: argparse.Namespace, settings: Settings) -> list[str]:
-    groups = []
-    if args.scope and "/" in args.scope:
-        groups = [(await admin.group_at(uow, args.scope))[1]]
-    else:
-        orgs = [await admin.org(uow, args.scope)] if args.scope else await uow.orgs.all()
-        for found in orgs:
-            groups += await uow.groups.of_org(found.id)
-    rollouts = await uow.rollouts.of_groups([g.id for g in groups]) if groups else []
-    if not rollouts:
+    views = await cli_tasks.rollouts_in(uow, args.scope, _step_count)
+    if not views:
         return ["no rollouts"]
-    return [f"#{r.id} " + await describe_rollout(uow, r.id) for r in rollouts]
+    return [f"#{view.rollout.id} " + describe(view) for view in views]
 
 
 def _rollout_action(
@@ -376,25 +368,25 @@ def _rollout_action(
 
 
 async def status_show(uow: UnitOfWork, args: argparse.Namespace, settings: Settings) -> list[str]:
-    orgs = [await admin.org(uow, args.org)] if args.org else await uow.orgs.all()
+    orgs = await cli_tasks.status(uow, args.org, _now().date(), _step_count)
     if not orgs:
         return ["no organisations yet: refleks admin org add SLUG --name NAME --kind school"]
     lines = []
-    for found in orgs:
+    for org_status in orgs:
+        found = org_status.organisation
         lines.append(
             f"{found.slug}: {found.name} ({found.kind}, {found.timezone}"
             f"{admin.describe_bot(found)})"
         )
-        for group in await uow.groups.of_org(found.id):
-            staff = await uow.members.count(group.id, Role.STAFF)
-            leaders = await uow.members.count(group.id, Role.LEADER)
+        for seen in org_status.groups:
+            group, joined = seen.group, seen.joined_per_week
             lines.append(
-                f"  {found.slug}/{group.slug}: {group.name}: {staff} staff, {leaders} leaders"
+                f"  {found.slug}/{group.slug}: {group.name}: "
+                f"{seen.staff} staff, {seen.leaders} leaders"
             )
-            joined = joins_per_week(await uow.members.join_dates(group.id), _now().date())
             lines.append(f"    joined per week, last {len(joined)}: " + " ".join(map(str, joined)))
-            for r in await uow.rollouts.of_group(group.id):
-                lines.append(f"    #{r.id} " + await describe_rollout(uow, r.id))
+            for view in seen.rollouts:
+                lines.append(f"    #{view.rollout.id} " + describe(view))
         for b in found.breaks:
             lines.append(f"  break {b.name}: {b.days.start} to {b.days.end}")
     return lines

@@ -1,7 +1,7 @@
 """The clock: every minute `run_every_minute` calls `tick(now)`, under polling and webhooks
 alike. What is due is computed from the database, so a restart or downtime catches up, and
 nothing is sent twice. What is owed is booked into the minutes each bot can send it in
-(bot.pacer), so a tick sends about a minute's worth at the rate limit and the next one plans
+(services.pacing), so a tick sends about a minute's worth at the rate limit and the next one plans
 on time.
 
 With several instances, one plans (whoever holds the tick lock this minute) and every one sends:
@@ -19,10 +19,10 @@ from functools import partial
 
 from bot.app import App
 from bot.delivery import SendReport
-from bot.pacer import Pacing, pace
-from bot.planner import PlanReport, plan_due
 from content.outline import outline
 from domain.calendar import local_date, monday_of, night_seal_due
+from services.pacing import Pacing, pace
+from services.planning import PlanReport, plan_due
 from services.sealing import seal_open_weeks
 from storage.db import compact_answers
 

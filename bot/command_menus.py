@@ -10,6 +10,7 @@ from bot.app import App
 from dialogues.bots import serving_bot
 from dialogues.i18n import Texts
 from dialogues.menus import set_personal_menu, staff_menu
+from services.arrivals import languages_read
 from services.joining import leaders
 
 
@@ -19,8 +20,7 @@ async def register_commands(app: App) -> None:
     admin_ids = app.settings.admin_ids
     async with app.uow_factory() as uow:
         leading = [seat for seat in await leaders(uow) if not seat.member.unreachable]
-        admins = {admin_id: await uow.members.find(admin_id) for admin_id in admin_ids}
-    languages = {a: member.reads for a, member in admins.items() if member is not None}
+        languages = await languages_read(uow, admin_ids)
     for bot in app.bots.values():
         await _register_default_menu(bot)
         led_here = {

@@ -19,8 +19,8 @@ from aiogram.types import Message, TelegramObject, Update, User
 
 from bot.metrics import Metrics
 from dialogues.i18n import Texts
-from domain.language import reader_language
-from storage.uow import UnitOfWorkFactory
+from services import arrivals
+from services.unit_of_work import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -45,27 +45,20 @@ class UnitOfWorkMiddleware(BaseMiddleware):
         assert isinstance(event, Update)
         now = self.now()
         async with self.uow_factory() as uow:
-            if not await uow.updates.first_time(data["bot"].id, event.update_id, now.date()):
+            if not await arrivals.first_time(uow, data["bot"].id, event.update_id, now.date()):
                 log.info("update %s was handled before: skipped", event.update_id)
                 return None
             user: User | None = data.get("event_from_user")
-            member = await uow.members.find(user.id) if user else None
-            code = user.language_code if user else None
-            if member is not None and code and code != member.telegram_language:
-                await uow.members.set_telegram_language(member.id, code)
-            chosen, org = (member.language, member.org_language) if member else (None, None)
-            data.update(
-                uow=uow,
-                now=now,
-                member=member,
-                texts=Texts(reader_language(chosen, org, code)),
+            who = await arrivals.sender(
+                uow, user.id if user else None, user.language_code if user else None
             )
+            data.update(uow=uow, now=now, member=who.member, texts=Texts(who.language))
             started = time.perf_counter()
             result = await handler(event, data)
             await uow.commit()
         bot_label = data["bot"].id
         self.metrics.handler_seconds.labels(bot_label).observe(time.perf_counter() - started)
         self.metrics.updates_handled.labels(bot_label).inc()
-        if uow.answers.stored:
-            self.metrics.answers_stored.labels(bot_label).inc(uow.answers.stored)
+        if stored := arrivals.answers_stored(uow):
+            self.metrics.answers_stored.labels(bot_label).inc(stored)
         return result

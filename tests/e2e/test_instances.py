@@ -24,13 +24,13 @@ from bot.clock import tick
 from bot.config import Settings
 from bot.local_api import DEFAULT_TOKEN, LocalBotAPI
 from bot.metrics import Metrics
-from bot.planner import plan_due
 from content.outline import outline
 from domain.deliveries import Kind
 from domain.model import QuestionKind
 from services import answering
 from services.answering import Outcome
 from services.joining import join
+from services.planning import plan_due
 from storage.db import make_engine
 from storage.locks import SQLiteLocks, tick_lock
 from storage.models import DeliveryRow, MemberRow

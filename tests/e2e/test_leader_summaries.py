@@ -20,7 +20,6 @@ from sqlalchemy import select
 from bot.app import build_app
 from bot.clock import tick
 from bot.local_api import LocalBotAPI, SentMessage
-from bot.planner import plan_due
 from content.loader import load_packages
 from content.outline import outline
 from dialogues.callbacks import WeekButton
@@ -30,6 +29,7 @@ from domain.model import Role
 from domain.schedule_text import parse_modules, parse_weekdays
 from domain.telegram_html import visible_text
 from services import admin
+from services.planning import plan_due
 from storage.models import AnswerRow, SummaryRow
 from tests.conftest import empty_postgres
 from tests.support.harness import Refleks, oslo, running_refleks, seed_school

@@ -163,8 +163,8 @@ async def test_a_crash_between_claim_and_send_is_retried_after_the_lease(databas
         await refleks.join(ANNE)
         from functools import partial
 
-        from bot.planner import plan_due
         from content.outline import outline
+        from services.planning import plan_due
 
         now = oslo(MONDAY, 8)
         await plan_due(refleks.app.uow_factory, partial(outline, refleks.app.catalogue), now)

@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from bot.pacer import Pacing, book_rows
 from domain.calendar import local_date, local_to_utc, week_closes_at
 from domain.deliveries import Kind, step_delivery
 from domain.model import Role
 from domain.plan import RolloutPlan
 from domain.schedule import reminder_at
+from services.pacing import Pacing, book_rows
 from services.schedule import Outline, live_plans
-from storage.uow import UnitOfWork, UnitOfWorkFactory
+from services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,6 @@
-"""Books what the planner enqueued into minutes each bot can send in (domain.pacing), so a
-whole country's morning goes out at the rate limit, a minute's worth each tick.
+"""Books what the planner (services.planning) enqueued into minutes each bot can send in
+(domain.pacing), so a whole country's morning goes out at the rate limit, a minute's worth each
+tick.
 
 Runs after planning, in the instance that holds the tick lock; it reads only the rows not
 booked yet and what the coming minutes already hold.
@@ -14,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from domain.pacing import KIND_WEIGHT, Booking, Unbooked, book, minute_of
-from storage.uow import UnitOfWork, UnitOfWorkFactory
+from services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
