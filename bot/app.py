@@ -27,7 +27,6 @@ from bot.inbound_limit import InboundLimit, MemoryCounter, RedisCounter
 from bot.logs import quiet_payload_loggers
 from bot.metrics import Metrics
 from bot.middlewares import UnitOfWorkMiddleware
-from bot.outgoing_limit import OutgoingLimit
 from bot.polling import poll
 from bot.ratelimit import Limiter, RateLimiter, RedisRateLimiter
 from bot.rendering import Renderer
@@ -171,9 +170,6 @@ async def build_app(
     deliverer.paid_broadcast = settings.paid_broadcast
     for other in others:  # each bot sends under a limit of its own (Telegram's is per token)
         deliverer.add_bot(other, make_limiter(settings, storage, other.id))
-    # Every reply a handler sends waits on its bot's limiter too: one path to Telegram's limits.
-    for each in (bot, *others):
-        each.session.middleware(OutgoingLimit(partial(deliverer.limiter_for, each.id)))
     return App(
         settings,
         engine,

@@ -20,6 +20,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Protocol
 
 from aiogram import Bot
@@ -34,8 +35,8 @@ from aiogram.exceptions import (
 from aiogram.types import BufferedInputFile, LinkPreviewOptions, Message
 
 from bot.metrics import Metrics
-from bot.outgoing_limit import already_paced
 from bot.ratelimit import Limiter
+from bot.send_policy import RETRY_AFTER_TRIES, SendPolicy
 from dialogues.outgoing import DocumentPart, Part, PhotoPart, TextPart
 from domain.deliveries import Delivery
 from storage.errors import is_database_away
@@ -54,8 +55,6 @@ class Render(Protocol):
 
 
 FILE_IDS_KEPT = 5_000
-RETRY_AFTER_TRIES = 5
-QUICK_TRIES = 3
 MAX_ATTEMPTS = 8  # claims of one delivery before it is given up
 LEASE_SHARE = 0.75  # of the lease, spent at most waiting to write down a send
 
@@ -108,7 +107,9 @@ class Deliverer:
         # (8 at the usual 25 a second, 50 at the paid-broadcast 1,000).
         self.workers = workers or min(64, max(8, round(limiter.per_second / 20)))
         self.batch = batch
-        self.quick_retry_delay = quick_retry_delay
+        self._policies: list[SendPolicy] = []
+        self._quick_retry_delay = quick_retry_delay
+        self._follow_policy(bot)
         self.timer = timer  # how long a send_due has run: its claims are dated that much later
         self.stopping = False  # set at shutdown: finish the batch in hand, claim no more
         # Paid broadcasts (opt-in, 0.1 Star a message): Telegram then allows up to 1,000 a
@@ -120,13 +121,35 @@ class Deliverer:
         self._uploading: dict[tuple[int, str], asyncio.Future[None]] = {}
         self._marks = _SentMarks(self._record_sent)
 
+    @property
+    def quick_retry_delay(self) -> float:
+        """The first pause before a 5xx or a time-out is tried again (seconds)."""
+        return self._quick_retry_delay
+
+    @quick_retry_delay.setter
+    def quick_retry_delay(self, seconds: float) -> None:
+        self._quick_retry_delay = seconds
+        for policy in self._policies:
+            policy.quick_retry_delay = seconds
+
+    def _follow_policy(self, bot: Bot) -> None:
+        """Every new message the bot sends, handlers' replies too, keeps the send policy."""
+        policy = SendPolicy(
+            partial(self.limiter_for, bot.id),
+            on_rate_limited=self.metrics.rate_limited.labels(bot.id).inc,
+            quick_retry_delay=self._quick_retry_delay,
+        )
+        bot.session.middleware(policy)
+        self._policies.append(policy)
+
     def limiter_for(self, bot_id: int) -> Limiter:
-        """The limiter a bot's sends wait on (handlers' replies too: bot.outgoing_limit)."""
+        """The limiter a bot's sends wait on (handlers' replies too: bot.send_policy)."""
         outbox = self.other_bots.get(bot_id)
         return outbox.limiter if outbox is not None else self.limiter
 
     def add_bot(self, bot: Bot, limiter: Limiter) -> None:
         self.other_bots[bot.id] = Outbox(bot, limiter)
+        self._follow_policy(bot)
 
     async def send_due(self, now: datetime, *, max_batches: int | None = None) -> SendReport:
         """Sends everything due at `now`, batch by batch, until nothing due is left. While a
@@ -305,23 +328,14 @@ class Deliverer:
         await self._record(claim, write)
 
     async def _send_with_retries(self, outbox: Outbox, chat_id: int, part: Part) -> Message:
-        retry_afters = quick = 0
-        while True:
-            await outbox.limiter.wait(chat_id)
-            try:
-                with already_paced():  # the session's OutgoingLimit need not wait again
-                    return await self._send(outbox.bot, chat_id, part)
-            except TelegramRetryAfter as error:
-                self.metrics.rate_limited.labels(outbox.bot.id).inc()
-                retry_afters += 1
-                if retry_afters > RETRY_AFTER_TRIES:
-                    raise Transient(f"429 {retry_afters} times") from error
-                outbox.limiter.pause_all(error.retry_after)
-            except (TelegramServerError, TelegramNetworkError) as error:
-                quick += 1
-                if quick >= QUICK_TRIES:
-                    raise Transient(type(error).__name__) from error
-                await asyncio.sleep(self.quick_retry_delay * quick)
+        """The bot's SendPolicy waits for the slot and tries 429s, 5xx and time-outs again;
+        what still fails is worth trying later."""
+        try:
+            return await self._send(outbox.bot, chat_id, part)
+        except TelegramRetryAfter as error:
+            raise Transient(f"429 {RETRY_AFTER_TRIES + 1} times") from error
+        except (TelegramServerError, TelegramNetworkError) as error:
+            raise Transient(type(error).__name__) from error
 
     async def _send(self, bot: Bot, chat_id: int, part: Part) -> Message:
         paid = True if self.paid_broadcast else None
