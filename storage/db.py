@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+OLDER_TRANSACTIONS_WAIT = 10.0  # seconds that compaction waits for transactions still running
 
 
 def normalise_url(url: str) -> str:
@@ -77,6 +79,7 @@ async def compact_answers(engine: AsyncEngine) -> None:
     if engine.dialect.name == "postgresql":
         async with engine.connect() as connection:
             await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await _wait_for_transactions_begun_before(connection, OLDER_TRANSACTIONS_WAIT)
             await connection.execute(text("VACUUM (FULL, ANALYZE) answers"))
     elif engine.dialect.name == "sqlite":
         async with engine.connect() as connection:
@@ -87,6 +90,21 @@ async def ping(engine: AsyncEngine) -> None:
     """Raises unless the database answers (the health check)."""
     async with engine.connect() as connection:
         await connection.execute(text("SELECT 1"))
+
+
+async def _wait_for_transactions_begun_before(connection: AsyncConnection, seconds: float) -> None:
+    """VACUUM FULL keeps the old versions a transaction still running may see: one that began
+    before the freeze committed (a reply being handled, a send being written down) would keep
+    the frozen answers' old keys in the new files. So wait, briefly, until every transaction
+    that was running now has ended; one running longer only delays the old versions' end to
+    the next compaction."""
+    began_after = await connection.scalar(text("SELECT pg_snapshot_xmax(pg_current_snapshot())"))
+    deadline = asyncio.get_running_loop().time() + seconds
+    while asyncio.get_running_loop().time() < deadline:
+        oldest = await connection.scalar(text("SELECT pg_snapshot_xmin(pg_current_snapshot())"))
+        if int(oldest) >= int(began_after):
+            return
+        await asyncio.sleep(0.02)
 
 
 def _alembic_upgrade(connection: Connection, revision: str) -> None:

@@ -10,6 +10,7 @@ the bot knows nothing of that.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -117,6 +118,36 @@ async def test_a_frozen_week_on_postgresql_ties_no_answer_to_its_writer(
     assert sorted(by_place) == sorted(in_arrival_order)
     assert by_place != in_arrival_order
     # dead versions and free space: the old keys are nowhere in the table's or indexes' pages
+    for key, _ in arrived:
+        assert key.encode() not in raw
+
+
+@pytest.mark.postgres
+async def test_a_write_still_running_at_the_freeze_keeps_no_old_key_in_the_pages(
+    postgres_url: str,
+) -> None:
+    """A transaction that began before the freeze (a reply being handled, a send being written
+    down) would let VACUUM FULL copy the answers' old versions into the new files."""
+    await empty_postgres(postgres_url)
+    engine = make_engine(postgres_url)
+    try:
+        async with running_refleks(postgres_url, oslo(MONDAY, 7), threshold=5) as refleks:
+            refleks.invites = await seed_school(refleks.app, start=MONDAY)
+            await refleks.join(LEADER, "leader")
+            for user in STAFF:
+                await refleks.join(user)
+            arrived = await answer_one_by_one(refleks, postgres_url)
+            async with engine.connect() as running:
+                await running.execute(text("UPDATE members SET paused = paused"))  # an xid
+                freeze = asyncio.create_task(refleks.tick(FRIDAY_CLOSE))
+                await asyncio.sleep(0.5)  # the freeze commits; compaction waits for this one
+                await running.commit()
+            await freeze
+        async with engine.connect() as connection:
+            raw = await raw_pages(connection)
+    finally:
+        await engine.dispose()
+    assert raw
     for key, _ in arrived:
         assert key.encode() not in raw
 
