@@ -55,6 +55,12 @@ def run_outside_loop(coroutine: Coroutine[Any, Any, None]) -> None:
         pool.submit(asyncio.run, coroutine).result()
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: the end-to-end tests spend most of their time waiting (on HTTP, polling and
+    the database), so two workers a core keep the cores busy."""
+    return 2 * (os.cpu_count() or 1)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("REFLEKS_LOG_FORMAT", "plain")
 
