@@ -19,6 +19,7 @@ from aiogram.types import Message
 from dialogues.chats import private_only
 from dialogues.i18n import Texts
 from domain.model import Member, Organisation, OrgKind
+from services import staff
 from services.unit_of_work import UnitOfWork
 
 COMMANDS = ("bekymring", "concern")
@@ -35,7 +36,7 @@ async def concern(
     texts: Texts,
     state: FSMContext,
 ) -> None:
-    orgs = await uow.orgs.of_member(member.id) if member else []
+    orgs = await staff.organisations_of(uow, member)
     await state.set_state(Concern.told)
     await message.answer(concern_message(orgs, texts))
 

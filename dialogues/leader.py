@@ -18,6 +18,7 @@ from dialogues.i18n import Texts
 from dialogues.outgoing import DocumentPart, Part, PhotoPart, TextPart
 from domain.model import Group, Member, Role
 from domain.text import without_control_characters
+from services import membership, staff
 from services.unit_of_work import UnitOfWork
 
 NOTE_MAX = 1500
@@ -44,10 +45,7 @@ class SummaryViews(Protocol):
 async def led_groups(uow: UnitOfWork, member: Member | None) -> list[Group]:
     """The groups the member leads now, read afresh on every command and button: someone an
     admin removed or demoted a minute ago leads nothing, whatever they were shown before."""
-    if member is None:
-        return []
-    ids = [m.group_id for m in await uow.members.memberships(member.id) if m.role is Role.LEADER]
-    return await uow.groups.many(ids) if ids else []
+    return await staff.groups_of(uow, member, Role.LEADER)
 
 
 async def summary(
@@ -142,7 +140,7 @@ async def link_chat(message: Message, uow: UnitOfWork, member: Member | None, te
     if len(groups) != 1:
         await message.answer(texts("leader.link_one_group" if groups else "leader.not_leader"))
     else:
-        await uow.groups.link_chat(groups[0].id, message.chat.id)
+        await membership.link_chat(uow, groups[0], message.chat.id)
         await message.answer(texts("leader.linked", group=escape(groups[0].name)))
 
 
@@ -151,8 +149,7 @@ async def unlink_chat(
 ) -> None:
     """/unlinkchat in a group chat (the group chat router registers it)."""
     for group in await led_groups(uow, member):
-        if group.linked_chat_id == message.chat.id:
-            await uow.groups.link_chat(group.id, None)
+        await membership.unlink_chat(uow, group, message.chat.id)
     await message.answer(texts("leader.unlinked"))
 
 

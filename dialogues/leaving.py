@@ -15,12 +15,12 @@ from dialogues.chats import private_only
 from dialogues.i18n import Texts
 from dialogues.menus import set_personal_menu
 from domain.model import Group, Member
-from services import membership
+from services import membership, staff
 from services.unit_of_work import UnitOfWork
 
 
 async def leave(message: Message, uow: UnitOfWork, member: Member | None, texts: Texts) -> None:
-    groups = await _groups_of(uow, member)
+    groups = await staff.groups_of(uow, member)
     if not groups:
         await message.answer(texts("leave.none"))
     elif len(groups) == 1:
@@ -48,7 +48,9 @@ async def leave_chosen(
         await _edit(query, texts("leave.kept"))
         return
     # the group is one they are in now (a stale or crafted button names nothing else)
-    group = next((g for g in await _groups_of(uow, member) if g.id == callback_data.group), None)
+    group = next(
+        (g for g in await staff.groups_of(uow, member) if g.id == callback_data.group), None
+    )
     if member is None or group is None:
         await _edit(query, texts("leave.not_member"))
     elif callback_data.do == "ask":
@@ -58,18 +60,10 @@ async def leave_chosen(
         await membership.leave(uow, member, group.id)
         await uow.commit()
         await _edit(query, texts("leave.done", group=escape(group.name)))
-        admin = member.telegram_id in admin_ids or bool(
-            await uow.orgs.administered_by(member.telegram_id)
+        now_is = await staff.standing(uow, member.telegram_id, member, admin_ids)
+        await set_personal_menu(
+            bot, member.telegram_id, texts.language, leader=now_is.leader, admin=now_is.admin
         )
-        leads = await uow.members.leads_anywhere(member.id)
-        await set_personal_menu(bot, member.telegram_id, texts.language, leader=leads, admin=admin)
-
-
-async def _groups_of(uow: UnitOfWork, member: Member | None) -> list[Group]:
-    if member is None:
-        return []
-    ids = sorted({m.group_id for m in await uow.members.memberships(member.id)})
-    return await uow.groups.many(ids) if ids else []
 
 
 def _confirm(texts: Texts, group: Group) -> tuple[str, InlineKeyboardMarkup]:

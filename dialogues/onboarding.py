@@ -16,6 +16,7 @@ from dialogues.menus import set_personal_menu
 from domain.invites import InviteProblem
 from domain.model import Member, Role
 from domain.text import without_control_characters
+from services import staff
 from services.joining import OtherBot, join
 from services.unit_of_work import UnitOfWork
 
@@ -74,10 +75,8 @@ async def start_with_invite(
 async def start_without_invite(
     message: Message, uow: UnitOfWork, member: Member | None, texts: Texts
 ) -> None:
-    if member is not None and member.unreachable:
-        # they blocked the bot and are back (unblocking sends /start): write to them again
-        await uow.members.mark_unreachable(member.telegram_id, False)
-    member_now = member is not None and bool(await uow.members.memberships(member.id))
+    # someone who blocked the bot and is back (unblocking sends /start) is written to again
+    member_now = await staff.back_after_blocking(uow, member)
     await message.answer(texts("start.member" if member_now else "start.no_invite"))
 
 

@@ -17,8 +17,8 @@ from dialogues.journey import Journey
 from dialogues.keyboards import LANGUAGE_NAMES, forget_keyboard, language_keyboard
 from dialogues.registered import MembersOnly, members_only
 from dialogues.render import step_message
-from domain.model import LANGUAGES, Member, Role
-from domain.pacing import in_waking_hours
+from domain.model import LANGUAGES, Member
+from services import staff
 from services.answering import open_to_answer
 from services.unit_of_work import UnitOfWork
 
@@ -33,8 +33,7 @@ async def today(
     journey: Journey,
 ) -> None:
     for step in await open_to_answer(uow, member.id, now):  # one query, however long the term
-        delivery = await uow.deliveries.get(step.delivery_id)
-        found = None if delivery is None else await journey.context(uow, delivery)
+        found = await journey.context_of(uow, step.delivery_id)
         if found is not None:
             parts = step_message(
                 found.package,
@@ -67,7 +66,7 @@ async def progress(
     if member is None or not plans:
         await message.answer(texts("progress.none"))
         return
-    answered = await uow.participation.answered_steps(member.id)
+    answered = await staff.answered_steps(uow, member)
     lines = []
     for plan in plans:
         due = plan.due_index(now)
@@ -118,16 +117,15 @@ async def pause(
     texts: Texts,
 ) -> None:
     until = _parse_day(command.args or "") if command.args else None
-    if command.args and (until is None or until <= now.date()):
+    if (command.args and until is None) or not await staff.pause(uow, member, until, now.date()):
         await message.answer(texts("pause.bad_date"))
         return
-    await uow.members.pause(member.id, until)
     await message.answer(texts("pause.until", date=_day(until)) if until else texts("pause.done"))
 
 
 async def resume(message: Message, uow: UnitOfWork, member: Member, texts: Texts) -> None:
-    await uow.members.resume(member.id)
-    await message.answer(texts("resume.done" if member.paused else "resume.not_paused"))
+    was_paused = await staff.resume(uow, member)
+    await message.answer(texts("resume.done" if was_paused else "resume.not_paused"))
 
 
 async def own_time(
@@ -135,17 +133,16 @@ async def own_time(
 ) -> None:
     arg = (command.args or "").strip().lower()
     if arg in ("reset", "standard", "default"):
-        await uow.members.set_send_time(member.id, None)
+        await staff.set_own_time(uow, member, None)
         await message.answer(texts("time.reset"))
         return
     chosen = _parse_time(arg)
-    if chosen is None or not in_waking_hours(chosen):
+    if chosen is None or not await staff.set_own_time(uow, member, chosen):
         current = (
             member.send_time.strftime("%H:%M") if member.send_time else texts("time.group_default")
         )
         await message.answer(texts("time.usage", current=current))
         return
-    await uow.members.set_send_time(member.id, chosen)
     await message.answer(texts("time.set", time=chosen.strftime("%H:%M")))
 
 
@@ -161,7 +158,7 @@ async def language_chosen(
     texts: Texts,
 ) -> None:
     if member is not None:
-        await uow.members.set_language(member.id, callback_data.code)
+        await staff.choose_language(uow, member, callback_data.code)
     chosen = Texts(callback_data.code)
     await query.answer(chosen("language.set"))
     if query.message is not None:
@@ -175,13 +172,11 @@ async def privacy(message: Message, texts: Texts, threshold: int, retention_week
 async def my_data(
     message: Message, uow: UnitOfWork, member: Member, texts: Texts, journey: Journey
 ) -> None:
-    groups = []
-    for membership in await uow.members.memberships(member.id):
-        group = await uow.groups.get(membership.group_id)
-        groups.append(f"• {escape(group.name)} ({texts('role.' + membership.role.value)})")
-    answered = await uow.participation.of_member(member.id)
+    stored = await staff.stored_about(uow, member)
+    groups = [f"• {escape(g.name)} ({texts('role.' + role.value)})" for g, role in stored.groups]
     steps = "; ".join(
-        f"{escape(journey.title_of(step, texts.language))} ({day:%d.%m})" for step, day in answered
+        f"{escape(journey.title_of(step, texts.language))} ({day:%d.%m})"
+        for step, day in stored.answered
     )
     await message.answer(
         texts(
@@ -194,7 +189,7 @@ async def my_data(
             paused=texts("yes") if member.paused else texts("no"),
             groups="\n".join(groups) or "–",
             name=escape(member.display_name or "–"),
-            received=len(await uow.deliveries.of_member(member.id)),
+            received=stored.received,
             answered=steps or "–",
         )
     )
@@ -212,8 +207,7 @@ async def forget_chosen(
     texts: Texts,
 ) -> None:
     if callback_data.confirm and member is not None:
-        await uow.members.forget(member.id)
-        await uow.commit()
+        await staff.forget(uow, member)
         await query.answer()
         done = texts("forget.done")
     else:
@@ -231,17 +225,14 @@ async def help_command(
     admin_ids: frozenset[int],
 ) -> None:
     user = message.from_user
-    is_admin = user is not None and (
-        user.id in admin_ids or bool(await uow.orgs.administered_by(user.id))
-    )
-    if member is None and not is_admin:
+    found = await staff.standing(uow, user.id, member, admin_ids) if user else None
+    if found is None or (member is None and not found.admin):
         await message.answer(texts("start.no_invite"))
         return
-    roles = {m.role for m in await uow.members.memberships(member.id)} if member else set()
     text = texts("help.staff")
-    if Role.LEADER in roles:
+    if found.leader:
         text += "\n\n" + texts("help.leader")
-    if is_admin:
+    if found.admin:
         text += "\n\n" + texts("help.admin")
     await message.answer(text)
 

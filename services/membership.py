@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from domain.deliveries import Kind
-from domain.model import Member, Role
+from domain.model import Group, Member, Role
 from services.admin import Change
 from services.unit_of_work import UnitOfWork
 
@@ -97,6 +97,19 @@ async def set_role(uow: UnitOfWork, group_id: int, telegram_id: int, role: Role)
     if Role.LEADER in others:
         await _unlink_chat(uow, group_id)
     return Change.UPDATED
+
+
+async def link_chat(uow: UnitOfWork, group: Group, chat_id: int) -> None:
+    """The group's staff chat, where its staff summary is posted from now on."""
+    await uow.groups.link_chat(group.id, chat_id)
+
+
+async def unlink_chat(uow: UnitOfWork, group: Group, chat_id: int) -> bool:
+    """Unlinks the chat from the group, if it is the one linked; True when it was."""
+    if group.linked_chat_id != chat_id:
+        return False
+    await uow.groups.link_chat(group.id, None)
+    return True
 
 
 async def _roles_in(uow: UnitOfWork, group_id: int, member: Member) -> list[tuple[Role, date]]:

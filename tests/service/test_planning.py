@@ -13,15 +13,13 @@ from content.outline import outline
 from domain.deliveries import Delivery, Kind
 from domain.model import Member
 from domain.plan import RolloutPlan
-from domain.schedule_text import parse_weekdays
-from services import admin, membership, plans
-from services.joining import Joined, join
+from services import membership, plans
 from services.pacing import Pacing
 from services.planning import CloseWeek, PlanReport, plan_due
 from services.schedule import Outline
 from services.unit_of_work import UnitOfWork
 from tests.service.fakes import MemoryDatabase
-from tests.service.seed import MONDAY, School, oslo, school
+from tests.service.seed import MONDAY, joined, oslo, school_with_rollout
 
 TUESDAY = MONDAY + timedelta(days=1)
 FRIDAY = MONDAY + timedelta(days=4)
@@ -32,26 +30,6 @@ FIRST_STEP, SECOND_STEP = "s0-1", "s0-2"
 @cache
 def steps() -> Outline:
     return partial(outline, load_packages())
-
-
-async def berg_with_rollout(uows: MemoryDatabase) -> School:
-    berg = await school(uows)
-    packages = {p.id: tuple(m.number for m in p.modules) for p in load_packages().values()}
-    request = admin.RolloutRequest(
-        "berg/staff", "skolemiljo", (0,), MONDAY, parse_weekdays("mon-fri"), time(8)
-    )
-    async with uows() as uow:
-        await admin.add_rollout(uow, request, packages)
-        await uow.commit()
-    return berg
-
-
-async def joined(uows: MemoryDatabase, code: str, telegram_id: int) -> Member:
-    async with uows() as uow:
-        found = await join(uow, code, telegram_id, oslo(SUNDAY, 12))
-        await uow.commit()
-    assert isinstance(found, Joined)
-    return found.member
 
 
 async def tick(
@@ -71,7 +49,7 @@ async def owed_to(uows: MemoryDatabase, member: Member, kind: str = Kind.STEP) -
 async def test_on_monday_each_staff_member_is_owed_the_first_step_at_send_time_not_before(
     uows: MemoryDatabase,
 ) -> None:
-    berg = await berg_with_rollout(uows)
+    berg = await school_with_rollout(uows)
     anne, bo = [await joined(uows, berg.staff_code, t) for t in (501, 502)]
 
     early = await tick(uows, oslo(MONDAY, 7, 59))
@@ -92,7 +70,7 @@ async def test_on_monday_each_staff_member_is_owed_the_first_step_at_send_time_n
 async def test_a_member_with_a_send_time_of_their_own_is_owed_the_step_at_it(
     uows: MemoryDatabase,
 ) -> None:
-    berg = await berg_with_rollout(uows)
+    berg = await school_with_rollout(uows)
     anne, bo = [await joined(uows, berg.staff_code, t) for t in (501, 502)]
     async with uows() as uow:
         await uow.members.set_send_time(bo.id, time(14, 30))
@@ -107,7 +85,7 @@ async def test_a_member_with_a_send_time_of_their_own_is_owed_the_step_at_it(
 async def test_a_paused_member_is_owed_nothing_while_the_others_get_the_step(
     uows: MemoryDatabase,
 ) -> None:
-    berg = await berg_with_rollout(uows)
+    berg = await school_with_rollout(uows)
     anne, bo = [await joined(uows, berg.staff_code, t) for t in (501, 502)]
     async with uows() as uow:
         await uow.members.pause(bo.id, until=None)
@@ -122,7 +100,7 @@ async def test_a_paused_member_is_owed_nothing_while_the_others_get_the_step(
 
 async def test_the_same_tick_twice_writes_each_step_once(uows: MemoryDatabase) -> None:
     """As after a restart, or with a second instance: the delivery's key makes it once."""
-    berg = await berg_with_rollout(uows)
+    berg = await school_with_rollout(uows)
     anne = await joined(uows, berg.staff_code, 501)
     pacing = Pacing(messages_per_second=25, default_bot=1)
 
@@ -138,7 +116,7 @@ async def test_the_same_tick_twice_writes_each_step_once(uows: MemoryDatabase) -
 async def test_a_break_day_owes_nothing_and_the_plan_moves_on_by_a_day(
     uows: MemoryDatabase,
 ) -> None:
-    berg = await berg_with_rollout(uows)
+    berg = await school_with_rollout(uows)
     anne = await joined(uows, berg.staff_code, 501)
     async with uows() as uow:
         await plans.add_break(uow, "berg", "Planleggingsdag", MONDAY, MONDAY, oslo(SUNDAY, 12))
@@ -156,7 +134,7 @@ async def test_a_break_day_owes_nothing_and_the_plan_moves_on_by_a_day(
 async def test_leaders_get_the_module_kick_off_the_day_before_and_staff_do_not(
     uows: MemoryDatabase,
 ) -> None:
-    berg = await berg_with_rollout(uows)
+    berg = await school_with_rollout(uows)
     leader = await joined(uows, berg.leader_code, 601)
     anne = await joined(uows, berg.staff_code, 501)
 
@@ -173,7 +151,7 @@ async def test_leaders_get_the_module_kick_off_the_day_before_and_staff_do_not(
 async def test_a_step_sent_and_unanswered_is_reminded_once_the_next_school_morning(
     uows: MemoryDatabase,
 ) -> None:
-    berg = await berg_with_rollout(uows)
+    berg = await school_with_rollout(uows)
     anne = await joined(uows, berg.staff_code, 501)
     await tick(uows, oslo(MONDAY, 8))
     [step] = await owed_to(uows, anne)
@@ -194,7 +172,7 @@ async def test_a_step_sent_and_unanswered_is_reminded_once_the_next_school_morni
 async def test_a_week_is_closed_for_its_summary_once_its_moment_has_come(
     uows: MemoryDatabase,
 ) -> None:
-    berg = await berg_with_rollout(uows)
+    berg = await school_with_rollout(uows)
     closed: list[tuple[int, date]] = []
 
     async def close_week(uow: UnitOfWork, plan: RolloutPlan, week: date, now: datetime) -> int:
@@ -210,7 +188,7 @@ async def test_a_week_is_closed_for_its_summary_once_its_moment_has_come(
 
 
 async def test_leaving_the_group_ends_what_a_member_is_owed(uows: MemoryDatabase) -> None:
-    berg = await berg_with_rollout(uows)
+    berg = await school_with_rollout(uows)
     anne = await joined(uows, berg.staff_code, 501)
     async with uows() as uow:
         assert await membership.remove(uow, berg.group.id, anne.telegram_id) is not None
