@@ -1,11 +1,7 @@
-"""Weekly summaries: close a group's week once (a frozen snapshot), owe it to every leader,
-every staff member (the staff version) and the linked group chat, and render it on sending.
-
-Closing is idempotent across ticks, restarts and instances: the snapshot row is unique per
-group and week, and only the transaction that inserts it marks answers shown and enqueues.
-
-Retention: once a snapshot is older than ANSWER_RETENTION_WEEKS its answer texts are blanked
-(`forget_texts`), as the answers' own texts are; its figures, and how many texts there were, stay.
+"""Weekly summaries as their recipients read them: the text, split under Telegram's limit, the
+chart pages as photos (drawn once per week and language, off the event loop), the week so far,
+and the CSV and Markdown exports. Closing a week, and what a summary may show, is
+services.weekly's.
 """
 
 from __future__ import annotations
@@ -15,50 +11,41 @@ import csv
 import io
 import logging
 from collections import OrderedDict
-from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from html import escape
-
-from pydantic import TypeAdapter
 
 from bot.charts import ChartDrawer, chart_items, chart_png_pages
 from content.loader import Catalogue
 from content.schema import Module
 from dialogues.i18n import Texts
 from dialogues.outgoing import Part, PhotoPart, TextPart
-from domain.calendar import current_week, local_datetime, week_closes_at
 from domain.deliveries import Delivery, Kind
 from domain.markdown import escape_markdown
-from domain.model import DEFAULT_LANGUAGE, Group, Role
-from domain.plan import RolloutPlan
+from domain.model import Group
 from domain.summary import (
-    AnswerIn,
     ChoiceResult,
     CountStatus,
-    ParticipationIn,
-    QuestionInfo,
     Result,
     ScaleResult,
     StepParticipation,
-    SummaryInput,
-    TextResult,
     WeekSummary,
     split_message,
-    summarize,
 )
-from domain.summary_words import in_words
-from services.schedule import Outline, group_plans
+from services.schedule import Outline
 from services.unit_of_work import UnitOfWork
+from services.weekly import WeekSummaries
 
 log = logging.getLogger(__name__)
-SNAPSHOT = TypeAdapter(WeekSummary)
 BAR = "▇"
 CAPTION_NAME_MAX = 80  # a group's name in a photo caption (Telegram keeps 1,024 characters)
 CHART_CACHE_SIZE = 32  # (group, week, language): every recipient of a week gets the same photos
 ChartKey = tuple[int, date, str]  # group id, week, language
 
 
-class Summaries:
+class Summaries(WeekSummaries):
+    """The weekly summaries as recipients read them: text, charts and exports (the use cases
+    are services.weekly's)."""
+
     def __init__(
         self,
         catalogue: Catalogue,
@@ -66,138 +53,17 @@ class Summaries:
         outline: Outline,
         drawer: ChartDrawer | None = None,
     ) -> None:
-        self.catalogue = catalogue
-        self.threshold = threshold
-        self.outline = outline
+        super().__init__(catalogue, threshold, outline)
         self.drawer = drawer if drawer is not None else ChartDrawer()  # its pool starts lazily
         # A snapshot never changes and its charts hold no text, so a week's photos are drawn
         # once per language, not once per recipient; a week being drawn is waited for, not
         # drawn again.
         self._charts: OrderedDict[ChartKey, list[bytes]] = OrderedDict()
         self._drawing: dict[ChartKey, asyncio.Task[list[bytes]]] = {}
-        self._texts_forgotten_before: date | None = None  # the cut-off moves once a week
-        self._sealed = False  # a freeze rewrote answers since the clock last asked
 
     def close(self) -> None:
         """Stops the chart workers (the application's shutdown)."""
         self.drawer.close()
-
-    async def compute(self, uow: UnitOfWork, group_id: int, week: date) -> WeekSummary:
-        """The week's summary from the answers no earlier summary showed (pure aggregation)."""
-        plans = await group_plans(uow, [group_id], self.outline)
-        questions = self.questions(plans, week)
-        stored = await uow.answers.unshown(group_id, week)
-        answers = [
-            AnswerIn(a.answer_id, a.step_id, a.week, a.scale, a.choice, a.text) for a in stored
-        ]
-        # Who stands behind the waiting answers (opaque tokens), so that a set needs enough
-        # people as well as enough answers.
-        keys = {(a.step_id, a.week) for a in stored}
-        respondents = await uow.participation.respondents(group_id, keys)
-        last = await uow.summaries.get(group_id, week - timedelta(days=7))
-        last_rate = SNAPSHOT.validate_json(last).participation.rate_percent if last else None
-        participation = ParticipationIn(
-            members=await uow.members.count(group_id, Role.STAFF),
-            answered_per_step=await uow.participation.per_step(group_id, week),
-            last_week_rate=last_rate,
-        )
-        data = SummaryInput(week, self.threshold, questions, answers, participation, respondents)
-        return summarize(data)
-
-    def questions(self, plans: list[RolloutPlan], week: date) -> list[QuestionInfo]:
-        found: dict[str, QuestionInfo] = {}
-        for plan in plans:
-            for index, ref in enumerate(plan.steps):
-                step_week = plan.week(index)
-                if step_week is None or step_week > week or not ref.asks:
-                    continue
-                _, step = self.catalogue.step(plan.rollout.package_id, ref.step_id)
-                q = step.question
-                found[ref.step_id] = QuestionInfo(
-                    step_id=step.id,
-                    title=step.title,
-                    kind=q.kind,
-                    prompt=q.prompt,
-                    options=tuple(q.options or ()),
-                    scale_labels=(q.scale_labels[0], q.scale_labels[1]) if q.scale_labels else None,
-                    pool_key=q.pool or "",
-                    week=step_week,
-                )
-        return sorted(found.values(), key=lambda q: (q.week, q.step_id))
-
-    async def close_week(
-        self, uow: UnitOfWork, plan: RolloutPlan, week: date, now: datetime
-    ) -> int:
-        """Freezes the week's summary and owes it to everyone; 0 when it was closed before."""
-        group = plan.group
-        if await uow.summaries.get(group.id, week) is not None:
-            return 0
-        summary = await self.compute(uow, group.id, week)
-        # The snapshot keeps what was shown, not which rows: the rows get new keys below.
-        frozen = SNAPSHOT.dump_json(replace(summary, shown_answer_ids=frozenset())).decode()
-        if not await uow.summaries.freeze(group.id, week, frozen):
-            await uow.rollback()
-            return 0  # another tick or instance closed it a moment ago
-        await uow.answers.mark_shown(sorted(summary.shown_answer_ids), week)
-        await self.seal(uow, group.id, week)
-        leaders = [
-            m for m in await uow.members.of_group(group.id, Role.LEADER) if not m.unreachable
-        ]
-        led = {m.id for m in leaders}
-        # A leader who also answers as staff gets the leader version only: one summary each.
-        staff = [
-            m
-            for m in await uow.members.of_group(group.id, Role.STAFF)
-            if not m.unreachable and m.id not in led
-        ]
-        rows = [
-            _row(kind, f"{kind}:{group.id}:{week}:{m.id}", m.telegram_id, group.id, week, now, m.id)
-            for kind, members in ((Kind.LEADER_SUMMARY, leaders), (Kind.STAFF_SUMMARY, staff))
-            for m in members
-        ]
-        if group.linked_chat_id is not None:
-            key = f"{Kind.CHAT_SUMMARY}:{group.id}:{week}"
-            rows.append(_row(Kind.CHAT_SUMMARY, key, group.linked_chat_id, group.id, week, now))
-        added = await uow.deliveries.enqueue(rows)
-        await uow.commit()
-        log.info("group %s: week %s closed, %s summaries owed", group.id, week, added)
-        return added
-
-    async def seal(self, uow: UnitOfWork, group_id: int, week: date) -> None:
-        """The week's answers rewritten in one shuffled batch, in the freeze's transaction, so
-        that nothing in the database ties one of them to its writer's participation row (see
-        the README's threat model); the clock then compacts the table (`storage.db`)."""
-        await uow.answers.rewrite_week(group_id, week)
-        self._sealed = True
-
-    def take_sealed(self) -> bool:
-        """Whether a freeze sealed a week since the last call: the clock then compacts."""
-        sealed, self._sealed = self._sealed, False
-        return sealed
-
-    async def forget_texts(self, uow: UnitOfWork, before: date) -> int:
-        """Retention for frozen summaries of weeks before `before`: the answer texts go, the
-        figures stay. The caller commits (with the answers' own purge). The cut-off is a
-        Monday, so after the first tick of a week there is nothing new to look at until the next
-        one: the snapshots are searched once a week, not every minute."""
-        if before == self._texts_forgotten_before:
-            return 0
-        stripped = 0
-        for group_id, week, snapshot in await uow.summaries.with_texts_before(before):
-            summary = without_texts(SNAPSHOT.validate_json(snapshot))
-            await uow.summaries.replace(group_id, week, SNAPSHOT.dump_json(summary).decode())
-            stripped += 1
-        if stripped:
-            log.info("retention: answer texts removed from %s weekly summaries", stripped)
-        self._texts_forgotten_before = before
-        return stripped
-
-    async def closed_weeks(self, uow: UnitOfWork, group_id: int) -> list[date]:
-        return await uow.summaries.weeks(group_id)
-
-    async def snapshot(self, uow: UnitOfWork, group_id: int, week: date) -> WeekSummary | None:
-        frozen = await uow.summaries.get(group_id, week)
-        return None if frozen is None else SNAPSHOT.validate_json(frozen)
 
     async def week_parts(
         self, uow: UnitOfWork, group: Group, week: date, texts: Texts, *, leader: bool = True
@@ -211,33 +77,20 @@ class Summaries:
         photos = await self.photos(summary, texts, group)
         return self.parts(summary, texts, group, leader=leader, modules=modules, photos=photos)
 
-    async def so_far(self, uow: UnitOfWork, group: Group, now: datetime, texts: Texts) -> str:
-        """This week so far: participation only, never an answer. Live figures would let anyone
-        who knows who just answered read that answer off the change, so answers wait for the
-        week's close. The counts follow the same rules as the summary's (computed the same way),
-        so no count shown now can be subtracted from the summary's figures later."""
-        org = await uow.orgs.get(group.org_id)
-        week = current_week(now, group.summary_weekday, group.summary_time, org.timezone)
-        closes = local_datetime(
-            week_closes_at(week, group.summary_weekday, group.summary_time, org.timezone),
-            org.timezone,
-        )
-        sent = set()
-        for plan in await group_plans(uow, [group.id], self.outline):
-            for index, ref in enumerate(plan.steps):
-                at = plan.send_at(index)
-                if at is not None and at <= now and plan.week(index) == week:
-                    sent.add(ref.step_id)
-        live = self.in_language(await self.compute(uow, group.id, week), texts.language)
+    async def so_far_text(self, uow: UnitOfWork, group: Group, now: datetime, texts: Texts) -> str:
+        """This week so far: participation only, never an answer (services.weekly says why)."""
+        found = await self.so_far(uow, group, now)
+        live = self.in_language(found.summary, texts.language)
+        week = live.week
         lines = [
             texts("summary.so_far_header", group=escape(group.name), week=week.isocalendar().week),
             texts("summary.members", members=live.participation.members),
         ]
-        steps = [step for step in live.participation.steps if step.step_id in sent]
+        steps = [step for step in live.participation.steps if step.step_id in found.sent]
         lines += [_step_line(step, texts, self.threshold) for step in steps]
         if not steps:
             lines.append(texts("summary.so_far_nothing"))
-        lines += ["", texts("summary.so_far_footer", closes=closes.strftime("%d.%m %H:%M"))]
+        lines += ["", texts("summary.so_far_footer", closes=found.closes.strftime("%d.%m %H:%M"))]
         return "\n".join(lines)
 
     async def export(
@@ -245,69 +98,22 @@ class Summaries:
     ) -> tuple[bytes, bytes] | None:
         """Every closed week's aggregates: CSV for a spreadsheet, Markdown for the minutes.
         Only what the summaries showed, so nothing below the threshold."""
-        weeks = await self.closed_weeks(uow, group.id)
-        frozen = [s for w in weeks if (s := await self.snapshot(uow, group.id, w)) is not None]
+        frozen = await self.snapshots(uow, group.id)
         if not frozen:
             return None
         summaries = [self.in_language(summary, texts.language) for summary in frozen]
         return export_csv(summaries, texts), export_markdown(summaries, group.name, texts)
 
-    def in_language(self, summary: WeekSummary, language: str) -> WeekSummary:
-        """A summary (frozen with bokmål words) in the reader's language."""
-        if language == DEFAULT_LANGUAGE:
-            return summary
-        return in_words(summary, self.catalogue.step_words(language))
-
-    async def send_note(self, uow: UnitOfWork, group: Group, text: str, now: datetime) -> int:
-        """A leader's "you said, we will" note (escaped HTML), owed to everyone in the group."""
-        org = await uow.orgs.get(group.org_id)
-        week = current_week(now, group.summary_weekday, group.summary_time, org.timezone)
-        note_id = await uow.summaries.add_note(group.id, week, text)
-        rows = []
-        seen: set[int] = set()
-        for role in (Role.STAFF, Role.LEADER):
-            for member in await uow.members.of_group(group.id, role):
-                if member.id in seen or member.unreachable:
-                    continue
-                seen.add(member.id)
-                rows.append(
-                    {
-                        "kind": Kind.NOTE,
-                        "dedupe_key": f"note:{note_id}:{member.id}",
-                        "chat_id": member.telegram_id,
-                        "member_id": member.id,
-                        "group_id": group.id,
-                        "step_id": str(note_id),
-                        "due_at": now,
-                    }
-                )
-        added = await uow.deliveries.enqueue(rows)
-        await uow.commit()
-        return added
-
     async def render(self, uow: UnitOfWork, delivery: Delivery, texts: Texts) -> list[Part] | None:
-        if delivery.group_id is None or delivery.week is None:
+        found = await self.frozen_for(uow, delivery)
+        if found is None:
             return None
-        snapshot = await uow.summaries.get(delivery.group_id, delivery.week)
-        if snapshot is None:
-            return None
-        group = await uow.groups.get(delivery.group_id)
-        summary = self.in_language(SNAPSHOT.validate_json(snapshot), texts.language)
+        group, frozen = found
+        summary = self.in_language(frozen, texts.language)
         leader = delivery.kind == Kind.LEADER_SUMMARY
-        modules = (
-            await self.modules_of_week(uow, delivery.group_id, delivery.week) if leader else []
-        )
+        modules = await self.modules_of_week(uow, group.id, summary.week) if leader else []
         photos = await self.photos(summary, texts, group)
         return self.parts(summary, texts, group, leader=leader, modules=modules, photos=photos)
-
-    async def modules_of_week(self, uow: UnitOfWork, group_id: int, week: date) -> list[Module]:
-        found: dict[tuple[str, int], Module] = {}
-        for plan in await group_plans(uow, [group_id], self.outline):
-            for index, ref in enumerate(plan.steps):
-                if plan.week(index) == week:
-                    package = self.catalogue[plan.rollout.package_id]
-                    found[(package.id, ref.module)] = package.module(ref.module)
-        return list(found.values())
 
     def parts(
         self,
@@ -403,18 +209,6 @@ def chart_pngs(summary: WeekSummary, language: str) -> list[tuple[bytes, str]]:
     return [(png, _chart_filename(summary, number)) for number, png in enumerate(pngs, start=1)]
 
 
-def without_texts(summary: WeekSummary) -> WeekSummary:
-    """The summary with every answer text blanked: how many there were stays, what they said
-    goes (retention)."""
-    results = tuple(
-        replace(result, texts=("",) * len(result.texts))
-        if isinstance(result, TextResult)
-        else result
-        for result in summary.results
-    )
-    return replace(summary, results=results)
-
-
 def export_csv(summaries: list[WeekSummary], texts: Texts) -> bytes:
     """One row per shown figure; a text question's row has its count only, never the texts.
     Written for Norwegian spreadsheets: semicolons between fields, since the comma is their
@@ -485,26 +279,6 @@ def _one_line(text: str) -> str:
 def _plain_title(result: Result) -> str:
     titles = dict.fromkeys(q.prompt or q.title for q in result.questions)  # pooled: same prompt
     return _one_line(" / ".join(titles))
-
-
-def _row(
-    kind: str,
-    key: str,
-    chat_id: int,
-    group_id: int,
-    week: date,
-    now: datetime,
-    member_id: int | None = None,
-) -> dict[str, object]:
-    return {
-        "kind": kind,
-        "dedupe_key": key,
-        "chat_id": chat_id,
-        "member_id": member_id,
-        "group_id": group_id,
-        "week": week,
-        "due_at": now,
-    }
 
 
 def render_summary(

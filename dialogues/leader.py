@@ -31,7 +31,9 @@ class SummaryViews(Protocol):
         self, uow: UnitOfWork, group: Group, week: date, texts: Texts
     ) -> list[Part] | None: ...
 
-    async def so_far(self, uow: UnitOfWork, group: Group, now: datetime, texts: Texts) -> str: ...
+    async def so_far_text(
+        self, uow: UnitOfWork, group: Group, now: datetime, texts: Texts
+    ) -> str: ...
 
     async def closed_weeks(self, uow: UnitOfWork, group_id: int) -> list[date]: ...
 
@@ -64,7 +66,7 @@ async def summary(
             parts = await summaries.week_parts(uow, group, weeks[-1], texts) if weeks else None
             await _send_week(bot, message.chat.id, parts, texts)
         else:
-            text = await summaries.so_far(uow, group, now, texts)
+            text = await summaries.so_far_text(uow, group, now, texts)
             await message.answer(text, reply_markup=await _week_picker(uow, group, summaries))
 
 

@@ -10,14 +10,7 @@ from datetime import date
 
 import pytest
 
-from bot.summaries import (
-    SNAPSHOT,
-    Summaries,
-    export_csv,
-    export_markdown,
-    render_summary,
-    without_texts,
-)
+from bot.summaries import Summaries, export_csv, export_markdown, render_summary
 from content.loader import load_packages
 from dialogues.i18n import Texts
 from dialogues.outgoing import PhotoPart, TextPart
@@ -31,6 +24,7 @@ from domain.summary import (
     summarize,
 )
 from domain.telegram_html import html_errors, utf16_length, visible_text
+from services.weekly import SNAPSHOT, without_texts
 
 WEEK = date(2026, 11, 23)
 CAPTION_LIMIT, TEXT_LIMIT = 1024, 4096

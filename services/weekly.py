@@ -1,0 +1,293 @@
+"""The weekly summary's use cases: close a group's week once (a frozen snapshot) and owe it to
+every leader, every staff member (the staff version) and the linked group chat; the week so
+far; what an export holds; a leader's note; the retention of answer texts.
+
+Closing is idempotent across ticks, restarts and instances: the snapshot row is unique per
+group and week, and only the transaction that inserts it marks answers shown and enqueues.
+
+Retention: once a snapshot is older than ANSWER_RETENTION_WEEKS its answer texts are blanked
+(`forget_texts`), as the answers' own texts are; its figures, and how many texts there were, stay.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+
+from pydantic import TypeAdapter
+
+from content.loader import Catalogue
+from content.schema import Module
+from domain.calendar import current_week, local_datetime, week_closes_at
+from domain.deliveries import Delivery, Kind
+from domain.model import DEFAULT_LANGUAGE, Group, Role
+from domain.plan import RolloutPlan
+from domain.summary import (
+    AnswerIn,
+    ParticipationIn,
+    QuestionInfo,
+    SummaryInput,
+    TextResult,
+    WeekSummary,
+    summarize,
+)
+from domain.summary_words import in_words
+from services.schedule import Outline, group_plans
+from services.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+SNAPSHOT = TypeAdapter(WeekSummary)
+
+
+@dataclass(frozen=True)
+class WeekSoFar:
+    """This week so far: its live summary (participation only is ever shown), when it closes
+    (local time), and the steps sent so far."""
+
+    summary: WeekSummary
+    closes: datetime
+    sent: frozenset[str]
+
+
+class WeekSummaries:
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        threshold: int,
+        outline: Outline,
+    ) -> None:
+        self.catalogue = catalogue
+        self.threshold = threshold
+        self.outline = outline
+        self._texts_forgotten_before: date | None = None  # the cut-off moves once a week
+        self._sealed = False  # a freeze rewrote answers since the clock last asked
+
+    async def compute(self, uow: UnitOfWork, group_id: int, week: date) -> WeekSummary:
+        """The week's summary from the answers no earlier summary showed (pure aggregation)."""
+        plans = await group_plans(uow, [group_id], self.outline)
+        questions = self.questions(plans, week)
+        stored = await uow.answers.unshown(group_id, week)
+        answers = [
+            AnswerIn(a.answer_id, a.step_id, a.week, a.scale, a.choice, a.text) for a in stored
+        ]
+        # Who stands behind the waiting answers (opaque tokens), so that a set needs enough
+        # people as well as enough answers.
+        keys = {(a.step_id, a.week) for a in stored}
+        respondents = await uow.participation.respondents(group_id, keys)
+        last = await uow.summaries.get(group_id, week - timedelta(days=7))
+        last_rate = SNAPSHOT.validate_json(last).participation.rate_percent if last else None
+        participation = ParticipationIn(
+            members=await uow.members.count(group_id, Role.STAFF),
+            answered_per_step=await uow.participation.per_step(group_id, week),
+            last_week_rate=last_rate,
+        )
+        data = SummaryInput(week, self.threshold, questions, answers, participation, respondents)
+        return summarize(data)
+
+    def questions(self, plans: list[RolloutPlan], week: date) -> list[QuestionInfo]:
+        found: dict[str, QuestionInfo] = {}
+        for plan in plans:
+            for index, ref in enumerate(plan.steps):
+                step_week = plan.week(index)
+                if step_week is None or step_week > week or not ref.asks:
+                    continue
+                _, step = self.catalogue.step(plan.rollout.package_id, ref.step_id)
+                q = step.question
+                found[ref.step_id] = QuestionInfo(
+                    step_id=step.id,
+                    title=step.title,
+                    kind=q.kind,
+                    prompt=q.prompt,
+                    options=tuple(q.options or ()),
+                    scale_labels=(q.scale_labels[0], q.scale_labels[1]) if q.scale_labels else None,
+                    pool_key=q.pool or "",
+                    week=step_week,
+                )
+        return sorted(found.values(), key=lambda q: (q.week, q.step_id))
+
+    async def close_week(
+        self, uow: UnitOfWork, plan: RolloutPlan, week: date, now: datetime
+    ) -> int:
+        """Freezes the week's summary and owes it to everyone; 0 when it was closed before."""
+        group = plan.group
+        if await uow.summaries.get(group.id, week) is not None:
+            return 0
+        summary = await self.compute(uow, group.id, week)
+        # The snapshot keeps what was shown, not which rows: the rows get new keys below.
+        frozen = SNAPSHOT.dump_json(replace(summary, shown_answer_ids=frozenset())).decode()
+        if not await uow.summaries.freeze(group.id, week, frozen):
+            await uow.rollback()
+            return 0  # another tick or instance closed it a moment ago
+        await uow.answers.mark_shown(sorted(summary.shown_answer_ids), week)
+        await self.seal(uow, group.id, week)
+        leaders = [
+            m for m in await uow.members.of_group(group.id, Role.LEADER) if not m.unreachable
+        ]
+        led = {m.id for m in leaders}
+        # A leader who also answers as staff gets the leader version only: one summary each.
+        staff = [
+            m
+            for m in await uow.members.of_group(group.id, Role.STAFF)
+            if not m.unreachable and m.id not in led
+        ]
+        rows = [
+            _owed(
+                kind, f"{kind}:{group.id}:{week}:{m.id}", m.telegram_id, group.id, week, now, m.id
+            )
+            for kind, members in ((Kind.LEADER_SUMMARY, leaders), (Kind.STAFF_SUMMARY, staff))
+            for m in members
+        ]
+        if group.linked_chat_id is not None:
+            key = f"{Kind.CHAT_SUMMARY}:{group.id}:{week}"
+            rows.append(_owed(Kind.CHAT_SUMMARY, key, group.linked_chat_id, group.id, week, now))
+        added = await uow.deliveries.enqueue(rows)
+        await uow.commit()
+        log.info("group %s: week %s closed, %s summaries owed", group.id, week, added)
+        return added
+
+    async def seal(self, uow: UnitOfWork, group_id: int, week: date) -> None:
+        """The week's answers rewritten in one shuffled batch, in the freeze's transaction, so
+        that nothing in the database ties one of them to its writer's participation row (see
+        the README's threat model); the clock then compacts the table (`storage.db`)."""
+        await uow.answers.rewrite_week(group_id, week)
+        self._sealed = True
+
+    def take_sealed(self) -> bool:
+        """Whether a freeze sealed a week since the last call: the clock then compacts."""
+        sealed, self._sealed = self._sealed, False
+        return sealed
+
+    async def forget_texts(self, uow: UnitOfWork, before: date) -> int:
+        """Retention for frozen summaries of weeks before `before`: the answer texts go, the
+        figures stay. The caller commits (with the answers' own purge). The cut-off is a
+        Monday, so after the first tick of a week there is nothing new to look at until the next
+        one: the snapshots are searched once a week, not every minute."""
+        if before == self._texts_forgotten_before:
+            return 0
+        stripped = 0
+        for group_id, week, snapshot in await uow.summaries.with_texts_before(before):
+            summary = without_texts(SNAPSHOT.validate_json(snapshot))
+            await uow.summaries.replace(group_id, week, SNAPSHOT.dump_json(summary).decode())
+            stripped += 1
+        if stripped:
+            log.info("retention: answer texts removed from %s weekly summaries", stripped)
+        self._texts_forgotten_before = before
+        return stripped
+
+    async def closed_weeks(self, uow: UnitOfWork, group_id: int) -> list[date]:
+        return await uow.summaries.weeks(group_id)
+
+    async def snapshot(self, uow: UnitOfWork, group_id: int, week: date) -> WeekSummary | None:
+        frozen = await uow.summaries.get(group_id, week)
+        return None if frozen is None else SNAPSHOT.validate_json(frozen)
+
+    async def snapshots(self, uow: UnitOfWork, group_id: int) -> list[WeekSummary]:
+        """Every closed week's frozen summary, oldest first: what an export holds (only what
+        the summaries showed, so nothing below the threshold)."""
+        weeks = await self.closed_weeks(uow, group_id)
+        return [s for w in weeks if (s := await self.snapshot(uow, group_id, w)) is not None]
+
+    async def frozen_for(
+        self, uow: UnitOfWork, delivery: Delivery
+    ) -> tuple[Group, WeekSummary] | None:
+        """The group and frozen summary a summary delivery sends."""
+        if delivery.group_id is None or delivery.week is None:
+            return None
+        snapshot = await uow.summaries.get(delivery.group_id, delivery.week)
+        if snapshot is None:
+            return None
+        return await uow.groups.get(delivery.group_id), SNAPSHOT.validate_json(snapshot)
+
+    async def so_far(self, uow: UnitOfWork, group: Group, now: datetime) -> WeekSoFar:
+        """This week so far. Live figures would let anyone who knows who just answered read that
+        answer off the change, so only participation is shown and answers wait for the week's
+        close; the counts follow the summary's own rules (computed the same way), so no count
+        shown now can be subtracted from the summary's figures later."""
+        org = await uow.orgs.get(group.org_id)
+        week = current_week(now, group.summary_weekday, group.summary_time, org.timezone)
+        closes = local_datetime(
+            week_closes_at(week, group.summary_weekday, group.summary_time, org.timezone),
+            org.timezone,
+        )
+        sent = set()
+        for plan in await group_plans(uow, [group.id], self.outline):
+            for index, ref in enumerate(plan.steps):
+                at = plan.send_at(index)
+                if at is not None and at <= now and plan.week(index) == week:
+                    sent.add(ref.step_id)
+        return WeekSoFar(await self.compute(uow, group.id, week), closes, frozenset(sent))
+
+    def in_language(self, summary: WeekSummary, language: str) -> WeekSummary:
+        """A summary (frozen with bokmål words) in the reader's language."""
+        if language == DEFAULT_LANGUAGE:
+            return summary
+        return in_words(summary, self.catalogue.step_words(language))
+
+    async def send_note(self, uow: UnitOfWork, group: Group, text: str, now: datetime) -> int:
+        """A leader's "you said, we will" note (escaped HTML), owed to everyone in the group."""
+        org = await uow.orgs.get(group.org_id)
+        week = current_week(now, group.summary_weekday, group.summary_time, org.timezone)
+        note_id = await uow.summaries.add_note(group.id, week, text)
+        rows = []
+        seen: set[int] = set()
+        for role in (Role.STAFF, Role.LEADER):
+            for member in await uow.members.of_group(group.id, role):
+                if member.id in seen or member.unreachable:
+                    continue
+                seen.add(member.id)
+                rows.append(
+                    {
+                        "kind": Kind.NOTE,
+                        "dedupe_key": f"note:{note_id}:{member.id}",
+                        "chat_id": member.telegram_id,
+                        "member_id": member.id,
+                        "group_id": group.id,
+                        "step_id": str(note_id),
+                        "due_at": now,
+                    }
+                )
+        added = await uow.deliveries.enqueue(rows)
+        await uow.commit()
+        return added
+
+    async def modules_of_week(self, uow: UnitOfWork, group_id: int, week: date) -> list[Module]:
+        found: dict[tuple[str, int], Module] = {}
+        for plan in await group_plans(uow, [group_id], self.outline):
+            for index, ref in enumerate(plan.steps):
+                if plan.week(index) == week:
+                    package = self.catalogue[plan.rollout.package_id]
+                    found[(package.id, ref.module)] = package.module(ref.module)
+        return list(found.values())
+
+
+def without_texts(summary: WeekSummary) -> WeekSummary:
+    """The summary with every answer text blanked: how many there were stays, what they said
+    goes (retention)."""
+    results = tuple(
+        replace(result, texts=("",) * len(result.texts))
+        if isinstance(result, TextResult)
+        else result
+        for result in summary.results
+    )
+    return replace(summary, results=results)
+
+
+def _owed(
+    kind: str,
+    key: str,
+    chat_id: int,
+    group_id: int,
+    week: date,
+    now: datetime,
+    member_id: int | None = None,
+) -> dict[str, object]:
+    return {
+        "kind": kind,
+        "dedupe_key": key,
+        "chat_id": chat_id,
+        "member_id": member_id,
+        "group_id": group_id,
+        "week": week,
+        "due_at": now,
+    }
