@@ -32,8 +32,7 @@ from dialogues.callbacks import (
     AdminRollout,
 )
 from dialogues.i18n import Texts
-from domain.errors import NotFound
-from domain.model import Organisation
+from services import access
 from services.unit_of_work import UnitOfWork
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -54,21 +53,6 @@ def typed_for(key: str | None) -> dict[str, Any]:
     return {TYPED_FLAG: TypedFor(key)}
 
 
-async def visible_orgs(
-    uow: UnitOfWork, user_id: int, admin_ids: frozenset[int]
-) -> list[Organisation]:
-    if user_id in admin_ids:
-        return await uow.orgs.all()
-    ids = await uow.orgs.administered_by(user_id)
-    return await uow.orgs.all(ids) if ids else []
-
-
-async def may_administer(
-    uow: UnitOfWork, user_id: int, admin_ids: frozenset[int], org_id: int
-) -> bool:
-    return user_id in admin_ids or org_id in await uow.orgs.administered_by(user_id)
-
-
 async def authorise(
     uow: UnitOfWork, user_id: int, admin_ids: frozenset[int], data: CallbackData | None
 ) -> dict[str, Any] | None:
@@ -78,23 +62,28 @@ async def authorise(
     if isinstance(data, AdminHome):
         if data.do in SUPER_ONLY:
             return found if super_admin else None
-        return found if super_admin or await uow.orgs.administered_by(user_id) else None
+        return found if await access.administers_any(uow, user_id, admin_ids) else None
     if not isinstance(data, AdminOrg | AdminGroup | AdminRollout | AdminDraft | AdminCalendar):
         return None
-    if not await may_administer(uow, user_id, admin_ids, data.org):
-        return None
-    try:
-        found["org"] = await uow.orgs.get(data.org)
-        if isinstance(data, AdminGroup):
-            found["group"] = await uow.groups.get(data.group)
-        elif isinstance(data, AdminRollout):
-            found["rollout"] = await uow.rollouts.get(data.rollout)
-            found["group"] = await uow.groups.get(found["rollout"].group_id)
-    except NotFound:
-        return None
-    if "group" in found and found["group"].org_id != data.org:
-        return None
-    return found
+    checked = await access.scope(
+        uow,
+        user_id,
+        admin_ids,
+        data.org,
+        group_id=data.group if isinstance(data, AdminGroup) else None,
+        rollout_id=data.rollout if isinstance(data, AdminRollout) else None,
+    )
+    return None if checked is None else found | _named(checked)
+
+
+def _named(checked: access.Scope) -> dict[str, Any]:
+    """The handler's keyword arguments: `org`, and `group` and `rollout` when named."""
+    named: dict[str, Any] = {"org": checked.org}
+    if checked.group is not None:
+        named["group"] = checked.group
+    if checked.rollout is not None:
+        named["rollout"] = checked.rollout
+    return named
 
 
 class AdminGuard(BaseMiddleware):
@@ -141,16 +130,7 @@ async def authorise_typing(
         return found if super_admin else None
     typing = (await state.get_data()).get(typed.key) or {}
     org_id, group_id = typing.get("org"), typing.get("group")
-    if not isinstance(org_id, int) or not await may_administer(uow, user_id, admin_ids, org_id):
+    if not isinstance(org_id, int) or not (group_id is None or isinstance(group_id, int)):
         return None
-    try:
-        found["org"] = await uow.orgs.get(org_id)
-        if isinstance(group_id, int):
-            found["group"] = await uow.groups.get(group_id)
-        elif group_id is not None:
-            return None
-    except NotFound:
-        return None
-    if "group" in found and found["group"].org_id != org_id:
-        return None
-    return found
+    checked = await access.scope(uow, user_id, admin_ids, org_id, group_id=group_id)
+    return None if checked is None else found | _named(checked)

@@ -9,7 +9,6 @@ from html import escape
 
 from content.loader import Catalogue
 from content.outline import outline
-from dialogues.admin_access import visible_orgs
 from dialogues.admin_preview import plan_in_group
 from dialogues.admin_views import Screen, button, keyboard, moment_label, weekdays_label
 from dialogues.callbacks import AdminGroup, AdminHome, AdminOrg, AdminRollout
@@ -20,6 +19,7 @@ from domain.deliveries import Kind
 from domain.invites import joins_per_week
 from domain.model import LANGUAGES, Group, Organisation, OrgKind, Role, Rollout, RolloutStatus
 from domain.plan import RolloutPlan
+from services import access
 from services.plans import format_modules
 from services.unit_of_work import UnitOfWork
 
@@ -47,7 +47,7 @@ def package_title(catalogue: Catalogue, package_id: str, language: str) -> str:
 async def home_screen(
     uow: UnitOfWork, texts: Texts, user_id: int, admin_ids: frozenset[int]
 ) -> Screen:
-    orgs = await visible_orgs(uow, user_id, admin_ids)
+    orgs = await access.visible_orgs(uow, user_id, admin_ids)
     rows = [[button(org.name, AdminOrg(do="show", org=org.id).pack())] for org in orgs]
     if user_id in admin_ids:
         rows.append([button(texts("admin.new_org"), AdminHome(do="neworg").pack())])

@@ -8,9 +8,9 @@ from datetime import time, timedelta
 import pytest
 
 from content.loader import load_packages
-from domain.model import RolloutStatus
+from domain.model import OrgKind, RolloutStatus
 from domain.schedule_text import parse_weekdays
-from services import admin
+from services import access, admin
 from services.plans import PlanError, apply_plan, parse_plan
 from tests.service.fakes import MemoryDatabase
 from tests.service.seed import MONDAY, oslo, school_with_rollout
@@ -159,3 +159,23 @@ async def test_a_broken_plan_names_its_line_and_writes_nothing(
     assert uows.commits == commits
     async with uows() as uow:
         assert await uow.orgs.all() == []
+
+
+async def test_an_admin_reaches_only_their_own_organisation(uows: MemoryDatabase) -> None:
+    berg = await school_with_rollout(uows)
+    async with uows() as uow:
+        other, _ = await admin.add_org(uow, "dal", "Dal skole", OrgKind.SCHOOL, "Europe/Oslo")
+        dal_group, _ = await admin.add_group(uow, "dal/staff", "Personalet")
+        await uow.orgs.add_admin(other.id, 777)
+        await uow.commit()
+    async with uows() as uow:
+        assert [o.slug for o in await access.visible_orgs(uow, 777, frozenset())] == ["dal"]
+        assert await access.scope(uow, 777, frozenset(), berg.organisation.id) is None
+        mine = await access.scope(uow, 777, frozenset(), other.id, group_id=dal_group.id)
+        assert mine is not None and mine.group == dal_group
+        # a crafted button: Dal's organisation with Berg's group or rollout
+        assert await access.scope(uow, 777, frozenset(), other.id, group_id=berg.group.id) is None
+        assert await access.scope(uow, 777, frozenset(), other.id, rollout_id=1) is None
+        assert await access.scope(uow, 777, frozenset(), other.id, group_id=9_999) is None
+        everything = await access.visible_orgs(uow, 1, frozenset({1}))  # a super-admin
+    assert sorted(o.slug for o in everything) == ["berg", "dal"]
