@@ -32,7 +32,7 @@ from dialogues.chats import private_only
 from dialogues.i18n import Texts
 from domain.model import LANGUAGES, Group, Organisation, OrgKind
 from domain.text import without_control_characters
-from services import admin
+from services import access, admin
 from services.unit_of_work import UnitOfWork
 
 ORG_NAME_MAX = admin.ORG_NAME_MAX
@@ -44,7 +44,7 @@ async def admin_command(
 ) -> None:
     user = message.from_user
     await state.set_state(None)
-    if user is None or not (user.id in admin_ids or await uow.orgs.administered_by(user.id)):
+    if user is None or not await access.administers_any(uow, user.id, admin_ids):
         await message.answer(texts("admin.not_allowed"))
         return
     await send(message, await home_screen(uow, texts, user.id, admin_ids))

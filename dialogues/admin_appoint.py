@@ -15,6 +15,7 @@ from dialogues.admin_views import Screen, button, keyboard, send, show
 from dialogues.callbacks import AdminOrg
 from dialogues.i18n import Texts
 from domain.model import Organisation
+from services import admin_views
 from services.unit_of_work import UnitOfWork
 
 TELEGRAM_ID_MAX = 2**53
@@ -23,9 +24,8 @@ TELEGRAM_ID_MAX = 2**53
 async def admins_screen(uow: UnitOfWork, texts: Texts, org: Organisation) -> Screen:
     lines = [texts("admin.admins", org=escape(org.name))]
     rows = []
-    for telegram_id in await uow.orgs.admins(org.id):
-        member = await uow.members.find(telegram_id)
-        name = member.display_name if member and member.display_name else str(telegram_id)
+    for telegram_id, display_name in await admin_views.org_admins(uow, org):
+        name = display_name or str(telegram_id)
         lines.append(f"• {escape(name)} ({telegram_id})")
         remove = AdminOrg(do="rmadm", org=org.id, value=str(telegram_id)).pack()
         rows.append([button(texts("admin.remove_admin", name=name), remove)])
@@ -58,7 +58,7 @@ async def admin_id_typed(
         return
     await state.set_state(None)
     await state.update_data({TYPING: {}})
-    added = await uow.orgs.add_admin(org.id, int(text))
+    added = await admin_views.appoint_admin(uow, org, int(text))
     await message.answer(texts("admin.admin_added" if added else "admin.admin_already"))
     await send(message, await admins_screen(uow, texts, org))
 
@@ -72,7 +72,7 @@ async def remove_admin(
     if int(callback_data.value) == query.from_user.id:
         await query.answer(texts("admin.not_yourself"), show_alert=True)
         return
-    await uow.orgs.remove_admin(org.id, int(callback_data.value))
+    await admin_views.dismiss_admin(uow, org, int(callback_data.value))
     await show(query, await admins_screen(uow, texts, org), texts("admin.admin_removed"))
 
 

@@ -29,7 +29,7 @@ from dialogues.i18n import Texts
 from domain.calendar import local_date
 from domain.model import Organisation
 from domain.text import without_control_characters
-from services import admin, plans
+from services import admin, admin_views, plans
 from services.admin import AdminError
 from services.unit_of_work import UnitOfWork
 
@@ -134,7 +134,8 @@ async def calendar_pressed(
         await query.answer(texts("admin.break_refused"), show_alert=True)
         return
     await state.update_data({TYPING: {}})
-    await show(query, breaks_screen(texts, await uow.orgs.get(org.id)), texts("admin.break_added"))
+    fresh = await admin_views.organisation(uow, org.id)
+    await show(query, breaks_screen(texts, fresh), texts("admin.break_added"))
 
 
 async def remove(
@@ -153,9 +154,8 @@ async def remove(
     except AdminError:
         await query.answer(texts("admin.break_refused"), show_alert=True)
         return
-    await show(
-        query, breaks_screen(texts, await uow.orgs.get(org.id)), texts("admin.break_removed")
-    )
+    fresh = await admin_views.organisation(uow, org.id)
+    await show(query, breaks_screen(texts, fresh), texts("admin.break_removed"))
 
 
 def register(router: Router) -> None:

@@ -31,7 +31,7 @@ from domain.errors import NotFound
 from domain.model import Group, Organisation, Rollout
 from domain.pacing import in_waking_hours
 from domain.schedule_text import parse_hhmm
-from services import admin
+from services import admin, admin_views
 from services.plans import format_modules
 from services.unit_of_work import UnitOfWork
 
@@ -130,9 +130,7 @@ async def drafted_rollout(
     uow: UnitOfWork, draft: Draft, org: Organisation, now: datetime, catalogue: Catalogue
 ) -> tuple[Group, Rollout, int]:
     """The group, the rollout as the draft would make it, and its number of steps."""
-    group = await uow.groups.get(draft["group"])
-    if group.org_id != org.id:
-        raise NotFound("the draft's group is not in this organisation")
+    group = await admin_views.group_in(uow, org, draft["group"])
     steps = outline(catalogue, draft["package"], tuple(draft["modules"])) or ()
     start, weekdays = date.fromisoformat(draft["start"]), frozenset(draft["weekdays"])
     send_time = parse_hhmm(draft["time"])
@@ -147,9 +145,7 @@ async def drafted_rollout(
             send_time,
         )
         return group, rollout, len(steps)
-    found = await uow.rollouts.get(draft["rollout"])
-    if found.group_id != group.id:
-        raise NotFound("the draft's rollout is not in its group")
+    found = await admin_views.rollout_in(uow, group, draft["rollout"])
     _, dates = await admin.step_dates(uow, found, len(steps))
     moved = admin.moved(
         found, dates, org.timezone, now, start=start, weekdays=weekdays, send_time=send_time
@@ -183,7 +179,7 @@ async def preview(
         )
         sent = None
         if draft.get("rollout"):  # ticked: what went out by the plan as it stands, before the move
-            current = await uow.rollouts.get(draft["rollout"])
+            current = await admin_views.rollout(uow, draft["rollout"])
             before = await plan_in_group(uow, partial(outline, catalogue), org, group, current)
             sent = before.due_index(now) if before else None
         package = catalogue[rollout.package_id]

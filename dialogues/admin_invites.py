@@ -17,9 +17,8 @@ from dialogues.bots import invite_link, serving_bot
 from dialogues.callbacks import AdminGroup
 from dialogues.i18n import Texts
 from domain.calendar import local_date
-from domain.invites import invite_problem
 from domain.model import Group, Invite, Organisation, Role
-from services import admin
+from services import admin, admin_views
 from services.unit_of_work import UnitOfWork
 
 ROLES = {"s": Role.STAFF, "l": Role.LEADER}
@@ -199,8 +198,7 @@ async def number_typed(
 async def invites_screen(
     bot: Bot, uow: UnitOfWork, now: datetime, texts: Texts, org: Organisation, group: Group
 ) -> Screen:
-    usable = [i for i in await uow.invites.of_group(group.id) if invite_problem(i, now) is None]
-    usable = usable[-LISTED_INVITES:]
+    usable = (await admin_views.usable_invites(uow, group, now))[-LISTED_INVITES:]
     lines = [texts("admin.invites" if usable else "admin.no_invites", group=escape(group.name))]
     rows = []
     for number, invite in enumerate(usable, start=1):
@@ -239,11 +237,9 @@ async def revoke(
     org: Organisation,
     group: Group,
 ) -> None:
-    invite = await uow.invites.find(callback_data.value)
-    if invite is None or invite.group_id != group.id:
+    if not await admin_views.revoke_invite(uow, group, callback_data.value):
         await query.answer(texts("admin.not_allowed"), show_alert=True)
         return
-    await uow.invites.revoke(invite.code)
     await show(
         query,
         await invites_screen(serving_bot(bots, default_bot_id, org), uow, now, texts, org, group),

@@ -19,7 +19,7 @@ from dialogues.callbacks import AdminGroup
 from dialogues.i18n import Texts
 from dialogues.menus import set_personal_menu
 from domain.model import Group, Organisation, Role
-from services import membership
+from services import membership, staff
 from services.unit_of_work import UnitOfWork
 
 PAGE = 10  # people a screen: Telegram allows 100 buttons under a message
@@ -159,12 +159,12 @@ async def _refresh_menu(
 ) -> None:
     """Their command menu follows the role: a former leader loses the leader commands (which
     would refuse them anyway), a new one gets them."""
-    member = await uow.members.find(telegram_id)
-    if member is None:
-        return
-    leads = await uow.members.leads_anywhere(member.id)
-    admin = telegram_id in admin_ids or bool(await uow.orgs.administered_by(telegram_id))
-    await set_personal_menu(bot, telegram_id, member.language, leader=leads, admin=admin)
+    found = await staff.standing_of(uow, telegram_id, admin_ids)
+    if found is not None:
+        member, now_is = found
+        await set_personal_menu(
+            bot, telegram_id, member.language, leader=now_is.leader, admin=now_is.admin
+        )
 
 
 def _group(org: Organisation, group: Group, do: str, value: str = "") -> str:

@@ -19,6 +19,7 @@ from domain.calendar import public_holiday
 from domain.model import Group, Organisation, Rollout
 from domain.plan import RolloutPlan, StepRef, build_plan, queue_after_each_other
 from domain.schedule import Preview, preview
+from services import admin_views
 from services.unit_of_work import UnitOfWork
 
 Outline = Callable[[str, tuple[int, ...]], tuple[StepRef, ...] | None]
@@ -29,7 +30,7 @@ async def plan_in_group(
     uow: UnitOfWork, outline: Outline, org: Organisation, group: Group, rollout: Rollout
 ) -> RolloutPlan | None:
     """The plan `rollout` (saved, draft or rescheduled) gets among the group's other rollouts."""
-    rollouts = [r for r in await uow.rollouts.of_group(group.id) if r.id != rollout.id]
+    rollouts = await admin_views.rollouts_beside(uow, group, rollout)
     plans = []
     for each in [*rollouts, rollout]:
         steps = outline(each.package_id, each.modules)

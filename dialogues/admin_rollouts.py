@@ -18,7 +18,7 @@ from dialogues.admin_views import Screen, button, keyboard, show, show_long
 from dialogues.callbacks import AdminRollout
 from dialogues.i18n import Texts
 from domain.model import Group, Organisation, Rollout
-from services import admin
+from services import admin, admin_views
 from services.plans import format_modules
 from services.unit_of_work import UnitOfWork
 
@@ -59,7 +59,7 @@ async def pause(
     except admin.AdminError:
         await query.answer(texts("admin.move_refused"), show_alert=True)
         return
-    paused = await uow.rollouts.get(rollout.id)
+    paused = await admin_views.rollout(uow, rollout.id)
     screen = await rollout_screen(uow, texts, catalogue, org, group, paused, now)
     await show(query, screen, texts("admin.paused"))
 
@@ -75,7 +75,7 @@ async def resume(
     rollout: Rollout,
 ) -> None:
     await admin.resume_rollout(uow, rollout, now)
-    resumed = await uow.rollouts.get(rollout.id)
+    resumed = await admin_views.rollout(uow, rollout.id)
     screen = await rollout_screen(uow, texts, catalogue, org, group, resumed, now)
     await show(query, screen, texts("admin.resumed"))
 

@@ -15,11 +15,10 @@ from dialogues.callbacks import AdminGroup, AdminHome, AdminOrg, AdminRollout
 from dialogues.i18n import Texts
 from dialogues.keyboards import LANGUAGE_NAMES
 from domain.calendar import local_datetime
-from domain.deliveries import Kind
 from domain.invites import joins_per_week
-from domain.model import LANGUAGES, Group, Organisation, OrgKind, Role, Rollout, RolloutStatus
+from domain.model import LANGUAGES, Group, Organisation, OrgKind, Rollout, RolloutStatus
 from domain.plan import RolloutPlan
-from services import access
+from services import access, admin_views
 from services.plans import format_modules
 from services.unit_of_work import UnitOfWork
 
@@ -55,7 +54,7 @@ async def home_screen(
 
 
 async def org_screen(uow: UnitOfWork, texts: Texts, org: Organisation) -> Screen:
-    groups = await uow.groups.of_org(org.id)
+    groups = await admin_views.groups_of(uow, org)
     html = texts(
         "admin.org",
         name=escape(org.name),
@@ -115,19 +114,20 @@ async def group_screen(
     group: Group,
     now: datetime,
 ) -> Screen:
-    leaders = await uow.members.of_group(group.id, Role.LEADER)
+    overview = await admin_views.group_overview(uow, group)
+    leaders = overview.leaders
     names = ", ".join(escape(m.display_name or "?") for m in leaders) or "–"
-    counts = await uow.deliveries.counts(group_id=group.id, kind=Kind.STEP)
+    counts = overview.step_counts
     lines = [
         texts("admin.group", name=escape(group.name), org=escape(org.name)),
         texts(
             "admin.members",
-            staff=await uow.members.count(group.id, Role.STAFF),
+            staff=overview.staff,
             leaders=len(leaders),
             names=names,
         ),
         deliveries_line(texts, counts),
-        joins_line(texts, await uow.members.join_dates(group.id), now.date()),
+        joins_line(texts, overview.join_dates, now.date()),
     ]
     rows = [
         [
@@ -140,7 +140,7 @@ async def group_screen(
         ],
         [button(texts("admin.schedule_button"), _group(org, group, "plan"))],
     ]
-    rollouts = await uow.rollouts.of_group(group.id)
+    rollouts = overview.rollouts
     lines += ["", texts("admin.rollouts" if rollouts else "admin.no_rollouts")]
     for rollout in rollouts:
         plan = await plan_in_group(uow, partial(outline, catalogue), org, group, rollout)
@@ -181,7 +181,7 @@ async def rollout_screen(
 ) -> Screen:
     plan = await plan_in_group(uow, partial(outline, catalogue), org, group, rollout)
     due = plan.due_index(now) if plan else None
-    counts = await uow.deliveries.counts(rollout_id=rollout.id, kind=Kind.STEP)
+    counts = await admin_views.step_counts(uow, rollout)
     html = "\n".join(
         [
             texts(

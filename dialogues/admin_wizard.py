@@ -49,7 +49,7 @@ from domain.errors import NotFound
 from domain.model import Group, Organisation, Rollout, RolloutStatus
 from domain.pacing import in_waking_hours
 from domain.schedule_text import parse_hhmm
-from services import admin
+from services import admin, admin_views
 from services.unit_of_work import UnitOfWork
 
 
@@ -258,7 +258,7 @@ async def _save(
     try:
         group, wanted, n_steps = await drafted_rollout(uow, draft, org, now, catalogue)
         if draft.get("rollout"):
-            found = await uow.rollouts.get(draft["rollout"])
+            found = await admin_views.rollout(uow, draft["rollout"])
             await admin.reschedule_rollout(
                 uow,
                 found,
@@ -268,7 +268,7 @@ async def _save(
                 weekdays=frozenset(draft["weekdays"]),
                 send_time=parse_hhmm(draft["time"]),
             )
-            saved = await uow.rollouts.get(found.id)
+            saved = await admin_views.rollout(uow, found.id)
         else:
             packages = {p.id: tuple(m.number for m in p.modules) for p in catalogue.values()}
             request = admin.RolloutRequest(

@@ -88,6 +88,16 @@ async def standing(
     return Standing(admin, leader)
 
 
+async def standing_of(
+    uow: UnitOfWork, telegram_id: int, admin_ids: frozenset[int]
+) -> tuple[Member, Standing] | None:
+    """A known person and what they are now (after a change of role); None for a stranger."""
+    member = await uow.members.find(telegram_id)
+    if member is None:
+        return None
+    return member, await standing(uow, telegram_id, member, admin_ids)
+
+
 async def groups_of(
     uow: UnitOfWork, member: Member | None, role: Role | None = None
 ) -> list[Group]:

@@ -10,7 +10,7 @@ import pytest
 from content.loader import load_packages
 from domain.model import OrgKind, RolloutStatus
 from domain.schedule_text import parse_weekdays
-from services import access, admin
+from services import access, admin, admin_views
 from services.plans import PlanError, apply_plan, parse_plan
 from tests.service.fakes import MemoryDatabase
 from tests.service.seed import MONDAY, oslo, school_with_rollout
@@ -179,3 +179,19 @@ async def test_an_admin_reaches_only_their_own_organisation(uows: MemoryDatabase
         assert await access.scope(uow, 777, frozenset(), other.id, group_id=9_999) is None
         everything = await access.visible_orgs(uow, 1, frozenset({1}))  # a super-admin
     assert sorted(o.slug for o in everything) == ["berg", "dal"]
+
+
+async def test_an_invite_is_revoked_only_through_its_own_group(uows: MemoryDatabase) -> None:
+    berg = await school_with_rollout(uows)
+    async with uows() as uow:
+        other, _ = await admin.add_group(uow, "berg/sfo", "SFO")
+        await uow.commit()
+    now = oslo(MONDAY, 9)
+    async with uows() as uow:
+        assert not await admin_views.revoke_invite(uow, other, berg.staff_code)  # crafted
+        assert len(await admin_views.usable_invites(uow, berg.group, now)) == 2
+        assert await admin_views.revoke_invite(uow, berg.group, berg.staff_code)
+        await uow.commit()
+    async with uows() as uow:
+        usable = await admin_views.usable_invites(uow, berg.group, now)
+    assert [i.code for i in usable] == [berg.leader_code]

@@ -122,3 +122,48 @@ def test_a_circle_through_a_function_level_import_is_found(tmp_path: Path) -> No
     (tmp_path / "bot" / "admin.py").write_text(hidden, encoding="utf-8")
     found = circle(module_graph(tmp_path))
     assert found is not None and set(found) == {"bot.admin", "bot.cli"}
+
+
+REPOSITORIES = frozenset(
+    {
+        "orgs",
+        "groups",
+        "members",
+        "invites",
+        "rollouts",
+        "deliveries",
+        "answerable",
+        "answers",
+        "participation",
+        "marks",
+        "summaries",
+        "updates",
+    }
+)
+
+
+def repository_calls(path: Path) -> list[str]:
+    """`uow.<repository>.<method>` in a module: a use case done where it does not belong."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Attribute)
+            and isinstance(node.value.value, ast.Name)
+            and node.value.value.id == "uow"
+            and node.value.attr in REPOSITORIES
+        ):
+            found.append(f"{path.name}:{node.lineno} uow.{node.value.attr}.{node.attr}")
+    return found
+
+
+def test_handlers_and_the_cli_call_services_never_a_repository() -> None:
+    places = [*sorted((ROOT / "dialogues").rglob("*.py")), ROOT / "bot" / "admin_cli.py"]
+    places += [ROOT / "bot" / "cli.py", ROOT / "bot" / "middlewares.py"]
+    assert [call for path in places for call in repository_calls(path)] == []
+
+
+def test_the_rule_sees_a_repository_call(tmp_path: Path) -> None:
+    handler = tmp_path / "staff.py"
+    handler.write_text("async def pause(uow):\n    await uow.members.pause(1, None)\n")
+    assert repository_calls(handler) == ["staff.py:2 uow.members.pause"]
