@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
+from typing import TYPE_CHECKING
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -37,6 +38,9 @@ from dialogues.journey import Journey
 from storage.db import make_engine, make_sessions, upgrade
 from storage.locks import TickLock, migrating, tick_lock
 from storage.uow import UnitOfWorkFactory
+
+if TYPE_CHECKING:  # imported when built: charts load matplotlib, which the CLI never needs
+    from bot.summaries import Summaries
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +77,7 @@ class App:
     # own send limit. Updates are answered by the bot they came to.
     bots: dict[int, Bot] = field(default_factory=dict)
     night_sealed_on: date | None = None  # the local day the open weeks' answers were sealed
+    summaries: Summaries | None = None  # the weekly summaries (the clock closes weeks with it)
     polling_stop: asyncio.Event = field(default_factory=asyncio.Event)  # set: polling ends
 
     def __post_init__(self) -> None:
@@ -84,8 +89,8 @@ class App:
             await bot.session.close()
         await self.dispatcher.storage.close()
         await self.engine.dispose()
-        if (summaries := self.dispatcher.workflow_data.get("summaries")) is not None:
-            summaries.close()  # its chart workers
+        if self.summaries is not None:
+            self.summaries.close()  # its chart workers
 
 
 def make_bot(settings: Settings, token: str | None = None) -> Bot:
@@ -182,6 +187,7 @@ async def build_app(
         clock,
         lock,
         {other.id: other for other in others},
+        summaries=summaries,
     )
 
 

@@ -14,13 +14,14 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from bot.app import App
 from bot.delivery import SendReport
 from content.outline import outline
 from domain.calendar import local_date, monday_of, night_seal_due
+from services import housekeeping
 from services.pacing import Pacing, pace
 from services.planning import PlanReport, plan_due
 from services.sealing import seal_open_weeks
@@ -52,8 +53,7 @@ async def tick(app: App, now: datetime) -> TickReport:
     if not leader:
         log.debug("tick %s: another instance is planning; only sending", now.isoformat())
     sent = await app.deliverer.send_due(now)
-    async with app.uow_factory() as uow:
-        app.metrics.queue_depth.set(await uow.deliveries.count_due(now))
+    app.metrics.queue_depth.set(await housekeeping.queue_depth(app.uow_factory, now))
     report = TickReport(planned, sent, planned_here=leader)
     if planned.total or sent.sent or sent.failed or sent.deferred:
         log.info("tick %s: %s", now.isoformat(timespec="minutes"), report.line())
@@ -61,14 +61,10 @@ async def tick(app: App, now: datetime) -> TickReport:
 
 
 async def _plan(app: App, now: datetime) -> PlanReport:
-    summaries = app.dispatcher.workflow_data["summaries"]
-    async with app.uow_factory() as uow:
-        await uow.members.resume_due(now.date())
-        retention = timedelta(weeks=app.settings.answer_retention_weeks)
-        purged = await uow.answers.purge_text(shown_before=_monday(now.date() - retention))
-        await summaries.forget_texts(uow, before=_monday(now.date() - retention))
-        await uow.updates.prune(before=now.date() - timedelta(days=7))
-        await uow.commit()
+    summaries = app.summaries
+    assert summaries is not None, "build_app gives every App its summaries"
+    retention = timedelta(weeks=app.settings.answer_retention_weeks)
+    purged = await housekeeping.daily(app.uow_factory, now.date(), retention, summaries)
     sealed = 0
     if night_seal_due(now, app.settings.timezone, app.night_sealed_on):
         app.night_sealed_on = local_date(now, app.settings.timezone)
@@ -125,7 +121,3 @@ async def stop_clock(app: App, clock: asyncio.Task[None], stopping: asyncio.Even
         clock.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await clock
-
-
-def _monday(day: date) -> date:
-    return day - timedelta(days=day.weekday())
