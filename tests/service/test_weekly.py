@@ -110,3 +110,29 @@ async def test_the_week_so_far_knows_what_was_sent_and_when_it_closes(
     assert len(so_far.sent) == 5  # Monday to Friday's steps, all sent by Friday 10:00
     assert so_far.closes.hour == 14
     assert so_far.summary.participation.members == 8
+
+
+async def test_a_leaders_note_is_owed_once_to_everyone_reachable(uows: MemoryDatabase) -> None:
+    berg, members = await a_week_answered_by(uows, writers=0, staff=3)
+    async with uows() as uow:
+        await uow.members.mark_unreachable(members[2].telegram_id)  # blocked the bot
+        await uow.commit()
+    async with uows() as uow:
+        owed = await weekly().send_note(uow, berg.group, "Vi prøver dette.", oslo(MONDAY, 15))
+    assert owed == 3  # two staff and the leader; not the one who blocked the bot
+    async with uows() as uow:
+        notes = [d for m in members for d in await uow.deliveries.of_member(m.id)]
+    assert sorted(d.member_id or 0 for d in notes if d.kind == Kind.NOTE) == sorted(
+        m.id for m in members[:2]
+    )
+
+
+async def test_an_export_holds_the_closed_weeks_only(uows: MemoryDatabase) -> None:
+    berg, _ = await a_week_answered_by(uows, writers=5)
+    summaries = weekly()
+    async with uows() as uow:
+        assert await summaries.snapshots(uow, berg.group.id) == []  # nothing closed yet
+    await close(uows, berg, summaries)
+    async with uows() as uow:
+        (exported,) = await summaries.snapshots(uow, berg.group.id)
+    assert exported.week == MONDAY and exported.results
