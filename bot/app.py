@@ -164,6 +164,7 @@ async def build_app(
 
     summaries = Summaries(catalogue, settings.anonymity_threshold, partial(outline, catalogue))
     dispatcher.workflow_data["summaries"] = summaries
+    dispatcher.workflow_data["chart_photos"] = summaries.photos  # for the leader's /summary
     deliverer = Deliverer(
         bot,
         uow_factory,

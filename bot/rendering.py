@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from functools import partial
+from typing import TYPE_CHECKING
 
 from content.loader import Catalogue
 from content.outline import outline
@@ -18,10 +19,14 @@ from domain.plan import RolloutPlan
 from services.schedule import group_plans
 from services.unit_of_work import UnitOfWork
 
+if TYPE_CHECKING:  # built by the composition root: charts load matplotlib when they draw
+    from bot.summaries import Summaries
+
 log = logging.getLogger(__name__)
 
 
 Rendered = list[Part] | Exception | None  # a render that failed fails its delivery only
+SUMMARY_KINDS = frozenset({Kind.LEADER_SUMMARY, Kind.STAFF_SUMMARY, Kind.CHAT_SUMMARY})
 
 
 @dataclass
@@ -35,10 +40,10 @@ class BatchFacts:
 
 
 class Renderer:
-    def __init__(self, catalogue: Catalogue, summaries: object | None = None) -> None:
+    def __init__(self, catalogue: Catalogue, summaries: Summaries) -> None:
         self.catalogue = catalogue
         self.outline = partial(outline, catalogue)
-        self.summaries = summaries  # bot.summaries.SummaryRenderer, for the weekly summaries
+        self.summaries = summaries  # the weekly summaries and leaders' notes
 
     async def batch(self, uow: UnitOfWork, deliveries: list[Delivery]) -> dict[int, Rendered]:
         """Every delivery of a claimed batch, by id; one that fails to render carries its
@@ -79,12 +84,10 @@ class Renderer:
         if delivery.kind == Kind.KICKOFF:
             return await self._kickoff(uow, delivery, texts)
         if delivery.kind == Kind.NOTE:
-            note = await uow.summaries.note(int(delivery.step_id or 0))
+            note = await self.summaries.note(uow, int(delivery.step_id or 0))
             return None if note is None else [TextPart(texts("note.header") + "\n\n" + note)]
-        render = getattr(self.summaries, "render", None)
-        if render is not None:
-            parts: list[Part] | None = await render(uow, delivery, texts)
-            return parts
+        if delivery.kind in SUMMARY_KINDS:
+            return await self.summaries.render(uow, delivery, texts)
         log.error("delivery %s: no renderer for kind %s", delivery.id, delivery.kind)
         return None
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from html import escape
-from typing import Protocol
 
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
@@ -16,32 +15,20 @@ from dialogues.callbacks import WeekButton
 from dialogues.chats import private_only
 from dialogues.i18n import Texts
 from dialogues.outgoing import DocumentPart, Part, PhotoPart, TextPart
+from dialogues.summary_views import (
+    ChartPhotos,
+    export_csv,
+    export_markdown,
+    so_far_text,
+    week_parts,
+)
 from domain.model import Group, Member, Role
 from domain.text import without_control_characters
 from services import membership, staff
 from services.unit_of_work import UnitOfWork
+from services.weekly import ClosedWeek, WeekSummaries
 
 NOTE_MAX = 1500
-
-
-class SummaryViews(Protocol):
-    """What the application's summary service offers the leader dialogue."""
-
-    async def week_parts(
-        self, uow: UnitOfWork, group: Group, week: date, texts: Texts
-    ) -> list[Part] | None: ...
-
-    async def so_far_text(
-        self, uow: UnitOfWork, group: Group, now: datetime, texts: Texts
-    ) -> str: ...
-
-    async def closed_weeks(self, uow: UnitOfWork, group_id: int) -> list[date]: ...
-
-    async def export(
-        self, uow: UnitOfWork, group: Group, texts: Texts
-    ) -> tuple[bytes, bytes] | None: ...
-
-    async def send_note(self, uow: UnitOfWork, group: Group, text: str, now: datetime) -> int: ...
 
 
 async def led_groups(uow: UnitOfWork, member: Member | None) -> list[Group]:
@@ -58,16 +45,17 @@ async def summary(
     now: datetime,
     member: Member | None,
     texts: Texts,
-    summaries: SummaryViews,
+    summaries: WeekSummaries,
+    chart_photos: ChartPhotos,
 ) -> None:
     for group in await _led_or_refused(message, uow, member, texts):
         if (command.args or "").strip().lower() in ("last", "forrige", "siste"):
-            weeks = await summaries.closed_weeks(uow, group.id)
-            parts = await summaries.week_parts(uow, group, weeks[-1], texts) if weeks else None
-            await _send_week(bot, message.chat.id, parts, texts)
+            closed = await summaries.last_closed_week(uow, group, texts.language)
+            await _send_week(bot, message.chat.id, closed, texts, chart_photos)
         else:
-            text = await summaries.so_far_text(uow, group, now, texts)
-            await message.answer(text, reply_markup=await _week_picker(uow, group, summaries))
+            found = await summaries.so_far(uow, group, now, texts.language)
+            picker = await _week_picker(uow, group, summaries)
+            await message.answer(so_far_text(found, group, texts), reply_markup=picker)
 
 
 async def earlier_week(
@@ -77,7 +65,8 @@ async def earlier_week(
     uow: UnitOfWork,
     member: Member | None,
     texts: Texts,
-    summaries: SummaryViews,
+    summaries: WeekSummaries,
+    chart_photos: ChartPhotos,
 ) -> None:
     group = next((g for g in await led_groups(uow, member) if g.id == callback_data.group), None)
     week = _monday(callback_data.week)
@@ -85,8 +74,8 @@ async def earlier_week(
         await query.answer(texts("leader.not_yours"), show_alert=True)
         return
     await query.answer()
-    parts = await summaries.week_parts(uow, group, week, texts)
-    await _send_week(bot, query.message.chat.id, parts, texts)
+    closed = await summaries.closed_week(uow, group, week, texts.language, leader=True)
+    await _send_week(bot, query.message.chat.id, closed, texts, chart_photos)
 
 
 async def export(
@@ -94,14 +83,15 @@ async def export(
     uow: UnitOfWork,
     member: Member | None,
     texts: Texts,
-    summaries: SummaryViews,
+    summaries: WeekSummaries,
 ) -> None:
     for group in await _led_or_refused(message, uow, member, texts):
-        files = await summaries.export(uow, group, texts)
-        if files is None:
+        # Only what the summaries showed, so nothing below the threshold.
+        weeks = await summaries.snapshots(uow, group.id, texts.language)
+        if not weeks:
             await message.answer(texts("leader.no_weeks"))
             continue
-        csv_data, markdown = files
+        csv_data, markdown = export_csv(weeks, texts), export_markdown(weeks, group.name, texts)
         await message.answer_document(BufferedInputFile(csv_data, f"refleks-{group.slug}.csv"))
         await message.answer_document(
             BufferedInputFile(markdown, f"refleks-{group.slug}.md"),
@@ -116,7 +106,7 @@ async def note(
     now: datetime,
     member: Member | None,
     texts: Texts,
-    summaries: SummaryViews,
+    summaries: WeekSummaries,
 ) -> None:
     groups = await _led_or_refused(message, uow, member, texts)
     text = without_control_characters(command.args or "").strip()
@@ -165,9 +155,15 @@ async def _led_or_refused(
     return groups
 
 
-async def _send_week(bot: Bot, chat_id: int, parts: list[Part] | None, texts: Texts) -> None:
+async def _send_week(
+    bot: Bot, chat_id: int, closed: ClosedWeek | None, texts: Texts, chart_photos: ChartPhotos
+) -> None:
     """A closed week's summary, or "no weeks yet" when there is none to send."""
-    await send_parts(bot, chat_id, parts or [TextPart(texts("leader.no_weeks"))])
+    if closed is None:
+        parts: list[Part] = [TextPart(texts("leader.no_weeks"))]
+    else:
+        parts = await week_parts(closed, texts, chart_photos, leader=True)
+    await send_parts(bot, chat_id, parts)
 
 
 async def send_parts(bot: Bot, chat_id: int, parts: list[Part]) -> None:
@@ -194,7 +190,7 @@ def _monday(text: str) -> date | None:
 
 
 async def _week_picker(
-    uow: UnitOfWork, group: Group, summaries: SummaryViews
+    uow: UnitOfWork, group: Group, summaries: WeekSummaries
 ) -> InlineKeyboardMarkup | None:
     weeks = (await summaries.closed_weeks(uow, group.id))[-8:]
     if not weeks:

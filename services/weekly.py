@@ -50,6 +50,16 @@ class WeekSoFar:
     sent: frozenset[str]
 
 
+@dataclass(frozen=True)
+class ClosedWeek:
+    """A closed week as one reader gets it: the frozen summary in their language and, for a
+    leader, the week's modules (their conversation starters; none for staff)."""
+
+    group: Group
+    summary: WeekSummary
+    modules: tuple[Module, ...] = ()
+
+
 class WeekSummaries:
     def __init__(
         self,
@@ -182,11 +192,46 @@ class WeekSummaries:
         frozen = await uow.summaries.get(group_id, week)
         return None if frozen is None else SNAPSHOT.validate_json(frozen)
 
-    async def snapshots(self, uow: UnitOfWork, group_id: int) -> list[WeekSummary]:
-        """Every closed week's frozen summary, oldest first: what an export holds (only what
-        the summaries showed, so nothing below the threshold)."""
+    async def snapshots(
+        self, uow: UnitOfWork, group_id: int, language: str = DEFAULT_LANGUAGE
+    ) -> list[WeekSummary]:
+        """Every closed week's frozen summary, oldest first, in `language`: what an export
+        holds (only what the summaries showed, so nothing below the threshold)."""
         weeks = await self.closed_weeks(uow, group_id)
-        return [s for w in weeks if (s := await self.snapshot(uow, group_id, w)) is not None]
+        found = [s for w in weeks if (s := await self.snapshot(uow, group_id, w)) is not None]
+        return [self.in_language(summary, language) for summary in found]
+
+    async def closed_week(
+        self, uow: UnitOfWork, group: Group, week: date, language: str, *, leader: bool
+    ) -> ClosedWeek | None:
+        """A closed week's summary as it was frozen, for a leader or a staff member; None for
+        a week that is not closed."""
+        frozen = await self.snapshot(uow, group.id, week)
+        if frozen is None:
+            return None
+        modules = await self.modules_of_week(uow, group.id, week) if leader else []
+        return ClosedWeek(group, self.in_language(frozen, language), tuple(modules))
+
+    async def last_closed_week(
+        self, uow: UnitOfWork, group: Group, language: str
+    ) -> ClosedWeek | None:
+        """The latest closed week, for its leader (/summary last); None before the first."""
+        weeks = await self.closed_weeks(uow, group.id)
+        if not weeks:
+            return None
+        return await self.closed_week(uow, group, weeks[-1], language, leader=True)
+
+    async def delivered_week(
+        self, uow: UnitOfWork, delivery: Delivery, language: str
+    ) -> ClosedWeek | None:
+        """What a summary delivery sends: the leader version to a leader, else the staff's."""
+        found = await self.frozen_for(uow, delivery)
+        if found is None:
+            return None
+        group, frozen = found
+        leader = delivery.kind == Kind.LEADER_SUMMARY
+        modules = await self.modules_of_week(uow, group.id, frozen.week) if leader else []
+        return ClosedWeek(group, self.in_language(frozen, language), tuple(modules))
 
     async def frozen_for(
         self, uow: UnitOfWork, delivery: Delivery
@@ -199,7 +244,9 @@ class WeekSummaries:
             return None
         return await uow.groups.get(delivery.group_id), SNAPSHOT.validate_json(snapshot)
 
-    async def so_far(self, uow: UnitOfWork, group: Group, now: datetime) -> WeekSoFar:
+    async def so_far(
+        self, uow: UnitOfWork, group: Group, now: datetime, language: str = DEFAULT_LANGUAGE
+    ) -> WeekSoFar:
         """This week so far. Live figures would let anyone who knows who just answered read that
         answer off the change, so only participation is shown and answers wait for the week's
         close; the counts follow the summary's own rules (computed the same way), so no count
@@ -216,7 +263,8 @@ class WeekSummaries:
                 at = plan.send_at(index)
                 if at is not None and at <= now and plan.week(index) == week:
                     sent.add(ref.step_id)
-        return WeekSoFar(await self.compute(uow, group.id, week), closes, frozenset(sent))
+        live = self.in_language(await self.compute(uow, group.id, week), language)
+        return WeekSoFar(live, closes, frozenset(sent))
 
     def in_language(self, summary: WeekSummary, language: str) -> WeekSummary:
         """A summary (frozen with bokmål words) in the reader's language."""
@@ -250,6 +298,10 @@ class WeekSummaries:
         added = await uow.deliveries.enqueue(rows)
         await uow.commit()
         return added
+
+    async def note(self, uow: UnitOfWork, note_id: int) -> str | None:
+        """A leader's note as written (escaped HTML); None once it is gone."""
+        return await uow.summaries.note(note_id)
 
     async def modules_of_week(self, uow: UnitOfWork, group_id: int, week: date) -> list[Module]:
         found: dict[tuple[str, int], Module] = {}
