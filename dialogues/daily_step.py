@@ -12,16 +12,8 @@ from dialogues.callbacks import AnswerButton, CatchUpButton
 from dialogues.chats import private_only
 from dialogues.i18n import Texts
 from dialogues.journey import Journey
-from domain.answerable import Answerable
 from domain.model import Member, QuestionKind
-from services.answering import (
-    Answered,
-    Outcome,
-    answer_step,
-    answerable,
-    answerable_message,
-    open_to_answer,
-)
+from services.answering import Answered, Outcome, answer_step
 from services.unit_of_work import UnitOfWork
 
 SCALE_DIGITS = {"1", "2", "3", "4", "5"}
@@ -36,14 +28,16 @@ async def pressed_answer(
     texts: Texts,
     journey: Journey,
 ) -> None:
-    found = await answerable(uow, member.id, callback_data.delivery) if member else None
-    step = _live_step(journey, found) if found else None
-    if member is None or found is None or step is None:
+    found = await journey.pressed(uow, member.id, callback_data.delivery) if member else None
+    if member is None or found is None:
         await query.answer(texts("answer.not_yours"), show_alert=True)
         return
+    delivered, step = found
     question, value = step.question, callback_data.value
     options = len(question.options or ())
-    result = await answer_step(uow, member.id, found, question.kind, value, now, options=options)
+    result = await answer_step(
+        uow, member.id, delivered, question.kind, value, now, options=options
+    )
     await query.answer(texts(f"answer.{result.outcome.value}"))
     if result.outcome in (Outcome.STORED, Outcome.ALREADY, Outcome.CLOSED) and query.message:
         label = _chosen_label(step, value) if result.outcome is Outcome.STORED else None
@@ -58,7 +52,10 @@ async def replied_in_text(
     texts: Texts,
     journey: Journey,
 ) -> None:
-    found = await _question_for(message, uow, now, member, journey)
+    replied = message.reply_to_message.message_id if message.reply_to_message else None
+    found = (
+        await journey.replied_to(uow, member.id, message.chat.id, replied, now) if member else None
+    )
     if member is None or found is None:
         await message.answer(texts("fallback.no_question" if member else "start.no_invite"))
         return
@@ -87,36 +84,6 @@ async def pressed_catch_up(
     await journey.send_step(
         uow, bot, member.id, member.telegram_id, plan, index, texts, now, missed=len(missed) - 1
     )
-
-
-async def _question_for(
-    message: Message, uow: UnitOfWork, now: datetime, member: Member | None, journey: Journey
-) -> tuple[Answerable, Step] | None:
-    """The step a text answers: the one replied to, else the newest open one that asks."""
-    if member is None:
-        return None
-    if message.reply_to_message is not None:
-        replied = message.reply_to_message.message_id
-        found = await answerable_message(uow, member.id, message.chat.id, replied)
-        if found is not None:
-            step = _live_step(journey, found)
-            return None if step is None else (found, step)
-    for found in await open_to_answer(uow, member.id, now):
-        step = _live_step(journey, found)
-        if step is not None and step.question.kind is not QuestionKind.NONE:
-            return found, step
-    return None
-
-
-def _live_step(journey: Journey, found: Answerable) -> Step | None:
-    """The delivery's step, while a live rollout in its group still runs it (the content may
-    have changed since it was sent): what Journey.context checks, without building plans."""
-    if found.package_id is None or found.step_id is None:
-        return None
-    steps = journey.outline(found.package_id, found.modules)
-    if steps is None or all(ref.step_id != found.step_id for ref in steps):
-        return None
-    return journey.catalogue.step(found.package_id, found.step_id)[1]
 
 
 def _reply_to_text(result: Answered, kind: QuestionKind, texts: Texts) -> str:

@@ -47,18 +47,14 @@ async def leave_chosen(
     if callback_data.do == "no":
         await _edit(query, texts("leave.kept"))
         return
-    # the group is one they are in now (a stale or crafted button names nothing else)
-    group = next(
-        (g for g in await staff.groups_of(uow, member) if g.id == callback_data.group), None
-    )
+    group = await staff.group_of(uow, member, callback_data.group)
     if member is None or group is None:
         await _edit(query, texts("leave.not_member"))
     elif callback_data.do == "ask":
         html, markup = _confirm(texts, group)
         await _edit(query, html, markup)
     elif callback_data.do == "yes":
-        await membership.leave(uow, member, group.id)
-        await uow.commit()
+        await membership.leave_by_choice(uow, member, group.id)
         await _edit(query, texts("leave.done", group=escape(group.name)))
         now_is = await staff.standing(uow, member.telegram_id, member, admin_ids)
         await set_personal_menu(

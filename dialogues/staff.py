@@ -19,7 +19,7 @@ from dialogues.registered import MembersOnly, members_only
 from dialogues.render import step_message
 from domain.model import LANGUAGES, Member
 from services import staff
-from services.answering import open_to_answer
+from services.journey import PlanProgress
 from services.unit_of_work import UnitOfWork
 
 
@@ -32,26 +32,24 @@ async def today(
     texts: Texts,
     journey: Journey,
 ) -> None:
-    for step in await open_to_answer(uow, member.id, now):  # one query, however long the term
-        found = await journey.context_of(uow, step.delivery_id)
-        if found is not None:
-            parts = step_message(
-                found.package,
-                found.module,
-                found.step,
-                texts,
-                step.delivery_id,
-                position=found.plan.module_span(found.index),
-                again=True,
-            )
-            await message.answer(parts[0].html, reply_markup=parts[0].keyboard)  # type: ignore[union-attr]
-            return
-    missed = await journey.missed(uow, member.id, now)
-    if missed:
-        plan, index = missed[-1]
+    found = await journey.today(uow, member.id, now)
+    if found.open is not None:
+        step, position = found.open, found.open.plan.module_span(found.open.index)
+        parts = step_message(
+            step.package,
+            step.module,
+            step.step,
+            texts,
+            step.delivery.id,
+            position=position,
+            again=True,
+        )
+        await message.answer(parts[0].html, reply_markup=parts[0].keyboard)  # type: ignore[union-attr]
+    elif found.missed is not None:
+        plan, index = found.missed
         await journey.send_step(uow, bot, member.id, message.chat.id, plan, index, texts, now)
-        return
-    await message.answer(texts("today.nothing"))
+    else:
+        await message.answer(texts("today.nothing"))
 
 
 async def progress(
@@ -62,50 +60,39 @@ async def progress(
     texts: Texts,
     journey: Journey,
 ) -> None:
-    plans = await journey.plans_of(uow, member.id) if member else []
+    plans = await journey.progress(uow, member.id, now) if member else []
     if member is None or not plans:
         await message.answer(texts("progress.none"))
         return
-    answered = await staff.answered_steps(uow, member)
-    lines = []
-    for plan in plans:
-        due = plan.due_index(now)
-        package = journey.catalogue[plan.rollout.package_id]
-        mine = sum(1 for ref in plan.steps if (plan.rollout.id, ref.step_id) in answered)
-        if due is None:
-            first = plan.dates[0] if plan.dates else None
-            lines.append(
-                texts(
-                    "progress.not_started",
-                    package=escape(package.title(texts.language)),
-                    group=escape(plan.group.name),
-                    date=_day(first),
-                )
-            )
-            continue
-        module = package.module(plan.steps[due].module)
-        position, size = plan.module_span(due)
-        upcoming = next((d for d in plan.dates[due + 1 :] if d is not None), None)
-        lines.append(
-            texts(
-                "progress.line",
-                group=escape(plan.group.name),
-                module=module.number,
-                title=escape(module.text(texts.language).title),
-                position=position,
-                size=size,
-                answered=mine,
-                sent=due + 1,
-                next=_day(upcoming),
-            )
-        )
-    paused = ""
+    lines = [_progress_line(plan, texts) for plan in plans]
     if member.paused:
         until = member.paused_until
         paused = (
             texts("progress.paused", until=_day(until)) if until else texts("progress.paused_open")
         )
-    await message.answer("\n\n".join(lines) + (f"\n\n{paused}" if paused else ""))
+        lines.append(paused)
+    await message.answer("\n\n".join(lines))
+
+
+def _progress_line(plan: PlanProgress, texts: Texts) -> str:
+    if plan.module is None:
+        return texts(
+            "progress.not_started",
+            package=escape(plan.package.title(texts.language)),
+            group=escape(plan.group.name),
+            date=_day(plan.next_day),
+        )
+    return texts(
+        "progress.line",
+        group=escape(plan.group.name),
+        module=plan.module.number,
+        title=escape(plan.module.text(texts.language).title),
+        position=plan.position,
+        size=plan.size,
+        answered=plan.answered,
+        sent=plan.sent,
+        next=_day(plan.next_day),
+    )
 
 
 async def pause(

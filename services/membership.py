@@ -77,6 +77,14 @@ async def leave(uow: UnitOfWork, member: Member, group_id: int) -> Left | None:
     return Left(Role.LEADER in roles and await _unlink_chat(uow, group_id))
 
 
+async def leave_by_choice(uow: UnitOfWork, member: Member, group_id: int) -> Left | None:
+    """The member's own /leave, committed at once: a reply that fails afterwards does not
+    undo it."""
+    left = await leave(uow, member, group_id)
+    await uow.commit()
+    return left
+
+
 async def set_role(uow: UnitOfWork, group_id: int, telegram_id: int, role: Role) -> Change | None:
     """Makes a member of the group its leader or staff, and only that (a demoted leader is
     staff, an appointed one leads); None when they are not in the group. The caller commits."""

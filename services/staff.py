@@ -67,11 +67,6 @@ async def forget(uow: UnitOfWork, member: Member) -> None:
     await uow.commit()
 
 
-async def answered_steps(uow: UnitOfWork, member: Member) -> set[tuple[int, str]]:
-    """(rollout id, step id) of every step the member answered."""
-    return await uow.participation.answered_steps(member.id)
-
-
 @dataclass(frozen=True)
 class Standing:
     """What a person is here: for their help text and their command menu."""
@@ -108,6 +103,12 @@ async def groups_of(
         {m.group_id for m in await uow.members.memberships(member.id) if role in (None, m.role)}
     )
     return await uow.groups.many(ids) if ids else []
+
+
+async def group_of(uow: UnitOfWork, member: Member | None, group_id: int) -> Group | None:
+    """The group with that id, if the member is in it now (a stale or crafted button names
+    nothing else)."""
+    return next((g for g in await groups_of(uow, member) if g.id == group_id), None)
 
 
 async def organisations_of(uow: UnitOfWork, member: Member | None) -> list[Organisation]:

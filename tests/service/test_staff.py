@@ -12,6 +12,7 @@ from services import membership, staff
 from services.answering import Outcome, answer_step
 from services.journey import Steps, claim_now
 from services.planning import plan_due
+from tests.service.answering_help import answer_all, owe_and_send
 from tests.service.fakes import MemoryDatabase
 from tests.service.seed import MONDAY, joined, oslo, school, school_with_rollout
 
@@ -153,3 +154,74 @@ async def test_a_staff_chat_is_unlinked_only_by_the_chat_that_is_linked(
         await uow.commit()
     async with uows() as uow:
         assert (await uow.groups.get(berg.group.id)).linked_chat_id is None
+
+
+async def step_ids(uows: MemoryDatabase, member: Member) -> list[str | None]:
+    async with uows() as uow:
+        return [d.step_id for d in await uow.deliveries.of_member(member.id)]
+
+
+async def test_a_paused_member_is_sent_nothing_until_they_resume(uows: MemoryDatabase) -> None:
+    berg = await school_with_rollout(uows)
+    anne = await joined(uows, berg.staff_code, 501)
+    bo = await joined(uows, berg.staff_code, 502)
+    async with uows() as uow:
+        assert await staff.pause(uow, anne, None, today=MONDAY - timedelta(days=1))  # no end
+        await uow.commit()
+    paused = await fresh(uows, anne)
+    assert paused.paused and paused.paused_until is None
+    await owe_and_send(uows, oslo(MONDAY, 8))
+    assert (await step_ids(uows, anne), await step_ids(uows, bo)) == ([], ["s0-1"])
+    async with uows() as uow:
+        assert await staff.resume(uow, paused)
+        await uow.commit()
+    assert not (await fresh(uows, anne)).paused
+    await owe_and_send(uows, oslo(MONDAY, 9))  # the clock's next tick: today's step comes
+    assert await step_ids(uows, anne) == ["s0-1"]
+
+
+async def test_after_forget_and_rejoining_a_step_answered_before_is_not_answered_twice(
+    uows: MemoryDatabase,
+) -> None:
+    """What the law of anonymity lets stay after /forget: the anonymous answer, and the keyed
+    mark that keeps one person to one answer per step."""
+    berg = await school_with_rollout(uows)
+    anne = await joined(uows, berg.staff_code, 501)
+    await owe_and_send(uows, oslo(MONDAY, 8))
+    assert [a.outcome for a in await answer_all(uows, anne, oslo(MONDAY, 9))] == [Outcome.STORED]
+    async with uows() as uow:
+        await staff.forget(uow, anne)
+    again = await joined(uows, berg.staff_code, 501, at=oslo(MONDAY, 10))
+    async with uows() as uow:
+        about = await staff.stored_about(uow, again)
+    assert (about.answered, about.received) == ([], 0)  # a new member: nothing of the old one
+    await owe_and_send(uows, oslo(MONDAY, 10, 1))
+    assert [a.outcome for a in await answer_all(uows, again, oslo(MONDAY, 11))] == [Outcome.ALREADY]
+    async with uows() as uow:
+        assert len(await uow.answers.unshown(berg.group.id, MONDAY)) == 1
+
+
+async def test_language_and_being_back_after_blocking(uows: MemoryDatabase) -> None:
+    berg = await school(uows)
+    anne = await joined(uows, berg.staff_code, 501)
+    async with uows() as uow:
+        await staff.choose_language(uow, anne, "nn")
+        await uow.members.mark_unreachable(501, True)  # she blocked the bot
+        await uow.commit()
+    blocked = await fresh(uows, anne)
+    assert blocked.reads == "nn" and blocked.unreachable
+    async with uows() as uow:
+        assert await staff.back_after_blocking(uow, blocked)  # /start after unblocking
+        assert not await staff.back_after_blocking(uow, None)  # a stranger
+        await uow.commit()
+    assert not (await fresh(uows, anne)).unreachable
+
+
+async def test_a_concern_shows_the_routine_of_each_organisation_the_member_works_in(
+    uows: MemoryDatabase,
+) -> None:
+    berg = await school(uows)
+    anne = await joined(uows, berg.staff_code, 501)
+    async with uows() as uow:
+        assert [o.name for o in await staff.organisations_of(uow, anne)] == ["Berg skole"]
+        assert await staff.organisations_of(uow, None) == []
