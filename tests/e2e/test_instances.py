@@ -407,7 +407,8 @@ async def test_an_instance_killed_mid_delivery_and_mid_summary_loses_and_doubles
             since = fleet.api.call_count
             task = asyncio.create_task(tick(doomed, at))
             for _ in range(went_out):
-                call = await fleet.api.wait_for(method, since=since)
+                # a cold chart worker on a busy machine takes seconds to draw the first page
+                call = await fleet.api.wait_for(method, since=since, timeout=60)
                 since = call.index + 1
             fleet.api.delay_next(method, 5, count=100)
             await fleet.api.wait_for(method, answered=False, since=since)
