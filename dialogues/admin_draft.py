@@ -13,7 +13,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from content.loader import Catalogue
 from content.outline import outline
-from dialogues.admin_preview import DRAFT_ID, plan_in_group, plan_lines
+from dialogues.admin_preview import plan_in_group, plan_lines
 from dialogues.admin_screens import package_title
 from dialogues.admin_states import DRAFT
 from dialogues.admin_views import (
@@ -31,7 +31,7 @@ from domain.errors import NotFound
 from domain.model import Group, Organisation, Rollout
 from domain.pacing import in_waking_hours
 from domain.schedule_text import parse_hhmm
-from services import admin, admin_views
+from services import admin, admin_views, rollouts
 from services.plans import format_modules
 from services.unit_of_work import UnitOfWork
 
@@ -126,31 +126,29 @@ def time_screen(texts: Texts, org: Organisation, draft: Draft) -> Screen:
     return Screen(texts(key), keyboard(*rows, [leave_button(texts, org, draft)]))
 
 
+def rollout_draft(draft: Draft) -> rollouts.RolloutDraft:
+    """The draft's choices as the use cases take them (KeyError, ValueError: a broken draft)."""
+    return rollouts.RolloutDraft(
+        draft["group"],
+        draft["package"],
+        tuple(draft["modules"]),
+        date.fromisoformat(draft["start"]),
+        frozenset(draft["weekdays"]),
+        parse_hhmm(draft["time"]),
+        draft.get("rollout") or None,
+    )
+
+
+def steps_of(catalogue: Catalogue, draft: Draft) -> int:
+    return len(outline(catalogue, draft["package"], tuple(draft["modules"])) or ())
+
+
 async def drafted_rollout(
     uow: UnitOfWork, draft: Draft, org: Organisation, now: datetime, catalogue: Catalogue
 ) -> tuple[Group, Rollout, int]:
     """The group, the rollout as the draft would make it, and its number of steps."""
-    group = await admin_views.group_in(uow, org, draft["group"])
-    steps = outline(catalogue, draft["package"], tuple(draft["modules"])) or ()
-    start, weekdays = date.fromisoformat(draft["start"]), frozenset(draft["weekdays"])
-    send_time = parse_hhmm(draft["time"])
-    if not draft.get("rollout"):
-        rollout = Rollout(
-            DRAFT_ID,
-            group.id,
-            draft["package"],
-            tuple(draft["modules"]),
-            start,
-            weekdays,
-            send_time,
-        )
-        return group, rollout, len(steps)
-    found = await admin_views.rollout_in(uow, group, draft["rollout"])
-    _, dates = await admin.step_dates(uow, found, len(steps))
-    moved = admin.moved(
-        found, dates, org.timezone, now, start=start, weekdays=weekdays, send_time=send_time
-    )
-    return group, moved, len(steps)
+    found = await rollouts.drafted(uow, org, rollout_draft(draft), steps_of(catalogue, draft), now)
+    return found.group, found.rollout, found.n_steps
 
 
 async def preview(

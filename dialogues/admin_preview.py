@@ -23,7 +23,6 @@ from services import admin_views
 from services.unit_of_work import UnitOfWork
 
 Outline = Callable[[str, tuple[int, ...]], tuple[StepRef, ...] | None]
-DRAFT_ID = 2**62  # a rollout not saved yet queues after every saved one, as it will when saved
 
 
 async def plan_in_group(

@@ -7,7 +7,7 @@ the organisation the press names.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
@@ -22,11 +22,12 @@ from dialogues.admin_draft import (
     back_to,
     calendar_screen,
     clock_value,
-    drafted_rollout,
     load_draft,
     modules_screen,
     package_screen,
     preview,
+    rollout_draft,
+    steps_of,
     time_screen,
     weekdays_screen,
 )
@@ -49,7 +50,7 @@ from domain.errors import NotFound
 from domain.model import Group, Organisation, Rollout, RolloutStatus
 from domain.pacing import in_waking_hours
 from domain.schedule_text import parse_hhmm
-from services import admin, admin_views
+from services import admin, rollouts
 from services.unit_of_work import UnitOfWork
 
 
@@ -255,36 +256,15 @@ async def _save(
     org: Organisation,
     draft: Draft,
 ) -> None:
+    packages = {p.id: tuple(m.number for m in p.modules) for p in catalogue.values()}
     try:
-        group, wanted, n_steps = await drafted_rollout(uow, draft, org, now, catalogue)
-        if draft.get("rollout"):
-            found = await admin_views.rollout(uow, draft["rollout"])
-            await admin.reschedule_rollout(
-                uow,
-                found,
-                n_steps,
-                now,
-                start=date.fromisoformat(draft["start"]),
-                weekdays=frozenset(draft["weekdays"]),
-                send_time=parse_hhmm(draft["time"]),
-            )
-            saved = await admin_views.rollout(uow, found.id)
-        else:
-            packages = {p.id: tuple(m.number for m in p.modules) for p in catalogue.values()}
-            request = admin.RolloutRequest(
-                f"{org.slug}/{group.slug}",
-                wanted.package_id,
-                wanted.modules,
-                wanted.start,
-                wanted.weekdays,
-                wanted.send_time,
-            )
-            saved, _ = await admin.add_rollout(uow, request, packages)
+        wanted = rollout_draft(draft)
+        saved = await rollouts.save(uow, org, wanted, steps_of(catalogue, draft), packages, now)
     except (admin.AdminError, NotFound, ValueError):
         await query.answer(texts("admin.move_refused"), show_alert=True)
         return
     await state.update_data({DRAFT: None})
-    screen = await rollout_screen(uow, texts, catalogue, org, group, saved, now)
+    screen = await rollout_screen(uow, texts, catalogue, org, saved.group, saved.rollout, now)
     await show(query, screen, texts("admin.saved"))
 
 
