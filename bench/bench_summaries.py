@@ -12,7 +12,7 @@ each), and their participation. Then, timed:
   the leader and every staff member;
 - render: every group's summary as its leader and its staff get it (the text parts, read from
   the frozen snapshot, as the delivery engine renders each one);
-- charts: the PNG pages of a sample of groups (matplotlib, some 60 ms a page, is the slow part;
+- charts: the PNG pages of a sample of groups (Pillow, some 15 ms a page, is the slow part;
   a week's charts are drawn once per group and language, then shared by its recipients), three
   ways in the same run: inline on the event loop (the baseline), in the worker processes one
   group at a time (as the Deliverer renders a batch), and two per worker at a time (the workers
@@ -57,6 +57,7 @@ from content.outline import outline
 from dialogues.i18n import Texts
 from dialogues.outgoing import PhotoPart
 from domain.calendar import local_to_utc
+from domain.deliveries import Delivery, Kind
 from domain.model import Group, QuestionKind, Role
 from domain.summary import (
     AnswerIn,
@@ -68,6 +69,7 @@ from domain.summary import (
     summarize,
 )
 from services.schedule import live_plans
+from services.weekly import question_info
 from storage.db import make_engine, make_sessions, upgrade
 from storage.models import (
     AnswerRow,
@@ -79,7 +81,6 @@ from storage.models import (
     RolloutRow,
 )
 from storage.repositories.answers import respondent_token
-from storage.repositories.deliveries import Delivery, Kind
 from storage.uow import UnitOfWorkFactory
 
 MONDAY = date(2026, 11, 23)
@@ -164,22 +165,7 @@ def bench_group(index: int) -> Group:
 def week_steps(catalogue: Catalogue) -> list[QuestionInfo]:
     """The five steps of the school package's first week (Monday to Friday)."""
     module = catalogue[PACKAGE].module(MODULE)
-    steps = []
-    for step in module.steps[:5]:
-        q = step.question
-        steps.append(
-            QuestionInfo(
-                step_id=step.id,
-                title=step.title,
-                kind=q.kind,
-                prompt=q.prompt,
-                options=tuple(q.options or ()),
-                scale_labels=(q.scale_labels[0], q.scale_labels[1]) if q.scale_labels else None,
-                pool_key=q.pool or "",
-                week=MONDAY,
-            )
-        )
-    return steps
+    return [question_info(step, MONDAY) for step in module.steps[:5]]
 
 
 def sentence(rng: random.Random) -> str:
@@ -397,7 +383,7 @@ async def charts(found: list[WeekSummary], workers: int) -> float:
     returns the pool's seconds per group, one group at a time."""
     sample = len(found)
     quiet = await drawn(partial(idle, 1.0))
-    chart_pngs(found[0], "nb")  # load matplotlib and its fonts here, as the workers do first
+    chart_pngs(found[0], "nb")  # load Pillow and its fonts here, as the workers do first
     inline = await drawn(partial(charts_inline, found))
     drawer = ChartDrawer(workers)
     catalogue = load_packages()
@@ -406,7 +392,7 @@ async def charts(found: list[WeekSummary], workers: int) -> float:
     )
     try:
         started = time.perf_counter()
-        items = chart_items(found[0])  # start every worker, each loading matplotlib:
+        items = chart_items(found[0])  # start every worker, each loading Pillow:
         await asyncio.gather(*(drawer.draw(items, "nb") for _ in range(workers)))
         startup = time.perf_counter() - started
         serial = await drawn(partial(charts_pooled, found, serial_summaries, 1))

@@ -39,7 +39,7 @@ from storage.db import make_engine, make_sessions, upgrade
 from storage.locks import TickLock, migrating, tick_lock
 from storage.uow import UnitOfWorkFactory
 
-if TYPE_CHECKING:  # imported when built: charts load matplotlib, which the CLI never needs
+if TYPE_CHECKING:  # imported when built: charts load Pillow, which the CLI never needs
     from bot.summaries import Summaries
 
 log = logging.getLogger(__name__)

@@ -19,6 +19,7 @@ from aiogram.types import Message, TelegramObject, Update, User
 
 from bot.metrics import Metrics
 from dialogues.i18n import Texts
+from dialogues.turn import Turn
 from services import arrivals
 from services.unit_of_work import UnitOfWorkFactory
 
@@ -52,7 +53,9 @@ class UnitOfWorkMiddleware(BaseMiddleware):
             who = await arrivals.sender(
                 uow, user.id if user else None, user.language_code if user else None
             )
-            data.update(uow=uow, now=now, member=who.member, texts=Texts(who.language))
+            texts = Texts(who.language)
+            turn = Turn(uow, now, texts, who.member)
+            data.update(turn=turn, member=who.member, texts=texts)  # `member`: see MembersOnly
             started = time.perf_counter()
             result = await handler(event, data)
             await uow.commit()

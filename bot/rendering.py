@@ -12,14 +12,14 @@ from content.loader import Catalogue
 from content.outline import outline
 from dialogues.i18n import Texts
 from dialogues.outgoing import Part, TextPart
-from dialogues.render import kickoff_message, reminder_message, step_message
+from dialogues.render import kickoff_message, plan_step_message, reminder_message
 from domain.deliveries import Delivery, Kind
 from domain.language import DEFAULT_LANGUAGE, reader_language
 from domain.plan import RolloutPlan
 from services.schedule import group_plans
 from services.unit_of_work import UnitOfWork
 
-if TYPE_CHECKING:  # built by the composition root: charts load matplotlib when they draw
+if TYPE_CHECKING:  # built by the composition root: charts load Pillow when they draw
     from bot.summaries import Summaries
 
 log = logging.getLogger(__name__)
@@ -97,22 +97,14 @@ class Renderer:
         index = None if plan is None else plan.index_of(delivery.step_id or "")
         if plan is None or index is None or delivery.member_id is None:
             return None
-        package = self.catalogue[plan.rollout.package_id]
-        module, step = self.catalogue.step(package.id, plan.steps[index].step_id)
         had = facts.steps_had.get(delivery.member_id, set())
         missed = [
             i
             for i in plan.open_indexes(delivery.due_at)
             if i < index and plan.steps[i].step_id not in had
         ]
-        return step_message(
-            package,
-            module,
-            step,
-            texts,
-            delivery.id,
-            position=plan.module_span(index),
-            missed=len(missed),
+        return plan_step_message(
+            self.catalogue, plan, index, texts, delivery.id, missed=len(missed)
         )
 
     async def _chat_language(self, uow: UnitOfWork, group_id: int) -> str:

@@ -6,11 +6,11 @@ from content.loader import (
     Catalogue,
     ContentError,
     LocalizedStep,
-    Problem,
     load_package,
     load_packages,
     localized,
 )
+from domain.problems import Problem
 
 __all__ = [
     "PACKAGES_DIR",

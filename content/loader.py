@@ -33,6 +33,7 @@ from content.mirrors import (
 )
 from content.schema import TRANSLATED_LANGUAGES, Module, Package, QuestionText, Step, StepText
 from domain import yaml_lines
+from domain.problems import Problem
 from domain.summary_words import StepWords
 from domain.telegram_html import html_errors
 from domain.yaml_lines import Lines, YamlPath
@@ -50,16 +51,6 @@ _FIELD_NAMES = sorted(
         for name in model.model_fields
     }
 )
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    file: str
-    line: int  # 1-based; 0 when the problem is the file itself (missing, unreadable)
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
 
 
 class ContentError(Exception):

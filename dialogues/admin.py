@@ -6,7 +6,6 @@ running rollouts have their own modules.
 
 from __future__ import annotations
 
-from datetime import datetime
 from html import escape
 
 from aiogram import Bot, F, Router
@@ -14,7 +13,6 @@ from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from content.loader import Catalogue
 from dialogues import (
     admin_appoint,
     admin_breaks,
@@ -24,25 +22,26 @@ from dialogues import (
     admin_wizard,
 )
 from dialogues.admin_access import AdminGuard, typed_for
+from dialogues.admin_call import AdminCall, GroupCall, OrgCall
 from dialogues.admin_screens import group_screen, home_screen, org_screen
 from dialogues.admin_states import TYPED, TYPING, AdminInput
 from dialogues.admin_views import Screen, button, keyboard, send, show
 from dialogues.callbacks import ADMIN_PREFIXES, AdminGroup, AdminHome, AdminOrg
 from dialogues.chats import private_only
 from dialogues.i18n import Texts
-from domain.model import LANGUAGES, Group, Organisation, OrgKind
+from dialogues.turn import Turn
+from domain.model import LANGUAGES, OrgKind
 from domain.text import without_control_characters
 from services import access, admin
-from services.unit_of_work import UnitOfWork
 
 ORG_NAME_MAX = admin.ORG_NAME_MAX
 GROUP_NAME_MAX = admin.GROUP_NAME_MAX
 
 
 async def admin_command(
-    message: Message, state: FSMContext, uow: UnitOfWork, texts: Texts, admin_ids: frozenset[int]
+    message: Message, state: FSMContext, turn: Turn, admin_ids: frozenset[int]
 ) -> None:
-    user = message.from_user
+    user, uow, texts = message.from_user, turn.uow, turn.texts
     await state.set_state(None)
     if user is None or not await access.administers_any(uow, user.id, admin_ids):
         await message.answer(texts("admin.not_allowed"))
@@ -51,19 +50,18 @@ async def admin_command(
 
 
 async def cancel_typing(
-    message: Message, state: FSMContext, uow: UnitOfWork, texts: Texts, admin_ids: frozenset[int]
+    message: Message, state: FSMContext, turn: Turn, admin_ids: frozenset[int]
 ) -> None:
     await state.set_state(None)
     await state.update_data({TYPING: {}})
-    await message.answer(texts("admin.cancelled"))
+    await message.answer(turn.texts("admin.cancelled"))
     if message.from_user is not None:
-        await send(message, await home_screen(uow, texts, message.from_user.id, admin_ids))
+        home = await home_screen(turn.uow, turn.texts, message.from_user.id, admin_ids)
+        await send(message, home)
 
 
-async def home(
-    query: CallbackQuery, uow: UnitOfWork, texts: Texts, admin_ids: frozenset[int]
-) -> None:
-    await show(query, await home_screen(uow, texts, query.from_user.id, admin_ids))
+async def home(query: CallbackQuery, call: AdminCall) -> None:
+    await show(query, await home_screen(call.uow, call.texts, query.from_user.id, call.admin_ids))
 
 
 async def new_org(query: CallbackQuery, state: FSMContext, texts: Texts) -> None:
@@ -92,61 +90,42 @@ async def org_name_typed(message: Message, state: FSMContext, texts: Texts) -> N
 
 
 async def kind_chosen(
-    query: CallbackQuery,
-    callback_data: AdminHome,
-    state: FSMContext,
-    bot: Bot,
-    default_bot_id: int,
-    default_timezone: str,
-    uow: UnitOfWork,
-    texts: Texts,
+    query: CallbackQuery, callback_data: AdminHome, state: FSMContext, bot: Bot, call: AdminCall
 ) -> None:
+    uow, texts = call.uow, call.texts
     name = (await state.get_data()).get(TYPING, {}).get("name")
     if not isinstance(name, str) or callback_data.value not in set(OrgKind):
         await query.answer(texts("admin.draft_gone"), show_alert=True)
         return
     slug = await admin.free_org_slug(uow, name)
     # Made in one of the extra bots (MORE_BOT_TOKENS): that bot serves it, as nobody has joined
-    own_bot = None if bot.id == default_bot_id else bot.id
+    own_bot = None if bot.id == call.default_bot_id else bot.id
     kind = OrgKind(callback_data.value)
-    org, _ = await admin.add_org(uow, slug, name, kind, default_timezone, bot_id=own_bot)
+    org, _ = await admin.add_org(uow, slug, name, kind, call.default_timezone, bot_id=own_bot)
     await state.update_data({TYPING: {}})
     await show(query, await org_screen(uow, texts, org), texts("admin.org_created"))
 
 
-async def org_menu(query: CallbackQuery, uow: UnitOfWork, texts: Texts, org: Organisation) -> None:
-    await show(query, await org_screen(uow, texts, org))
+async def org_menu(query: CallbackQuery, call: OrgCall) -> None:
+    await show(query, await org_screen(call.uow, call.texts, call.org))
 
 
-async def language_chosen(
-    query: CallbackQuery,
-    callback_data: AdminOrg,
-    uow: UnitOfWork,
-    texts: Texts,
-    org: Organisation,
-) -> None:
-    org, _ = await admin.set_org_language(uow, org, admin.check_language(callback_data.value))
-    await show(query, await org_screen(uow, texts, org), texts("admin.language_set"))
+async def language_chosen(query: CallbackQuery, callback_data: AdminOrg, call: OrgCall) -> None:
+    language = admin.check_language(callback_data.value)
+    org, _ = await admin.set_org_language(call.uow, call.org, language)
+    await show(query, await org_screen(call.uow, call.texts, org), call.texts("admin.language_set"))
 
 
-async def new_group(
-    query: CallbackQuery, state: FSMContext, texts: Texts, org: Organisation
-) -> None:
+async def new_group(query: CallbackQuery, state: FSMContext, call: OrgCall) -> None:
+    texts, org = call.texts, call.org
     await state.update_data({TYPING: {"org": org.id}})
     await state.set_state(AdminInput.group_name)
     back = button(texts("admin.back"), AdminOrg(do="show", org=org.id).pack())
     await show(query, Screen(texts("admin.ask_group_name", org=escape(org.name)), keyboard([back])))
 
 
-async def group_name_typed(
-    message: Message,
-    state: FSMContext,
-    uow: UnitOfWork,
-    now: datetime,
-    texts: Texts,
-    catalogue: Catalogue,
-    org: Organisation,
-) -> None:
+async def group_name_typed(message: Message, state: FSMContext, call: OrgCall) -> None:
+    uow, texts, org = call.uow, call.texts, call.org
     name = without_control_characters(message.text or "").strip()
     if not 1 <= len(name) <= GROUP_NAME_MAX:
         await message.answer(texts("admin.name_invalid", limit=GROUP_NAME_MAX))
@@ -156,19 +135,11 @@ async def group_name_typed(
     await state.set_state(None)
     await state.update_data({TYPING: {}})
     await message.answer(texts("admin.group_created", name=escape(group.name)))
-    await send(message, await group_screen(uow, texts, catalogue, org, group, now))
+    await send(message, await group_screen(call, group))
 
 
-async def group_menu(
-    query: CallbackQuery,
-    uow: UnitOfWork,
-    now: datetime,
-    texts: Texts,
-    catalogue: Catalogue,
-    org: Organisation,
-    group: Group,
-) -> None:
-    await show(query, await group_screen(uow, texts, catalogue, org, group, now))
+async def group_menu(query: CallbackQuery, call: GroupCall) -> None:
+    await show(query, await group_screen(call, call.group))
 
 
 async def refused(query: CallbackQuery, texts: Texts) -> None:

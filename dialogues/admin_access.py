@@ -23,6 +23,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
+from dialogues.admin_call import AdminCall, admin_call
 from dialogues.callbacks import (
     AdminCalendar,
     AdminDraft,
@@ -33,7 +34,6 @@ from dialogues.callbacks import (
 )
 from dialogues.i18n import Texts
 from services import access
-from services.unit_of_work import UnitOfWork
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 SUPER_ONLY = frozenset({"neworg", "kind"})
@@ -53,37 +53,23 @@ def typed_for(key: str | None) -> dict[str, Any]:
     return {TYPED_FLAG: TypedFor(key)}
 
 
-async def authorise(
-    uow: UnitOfWork, user_id: int, admin_ids: frozenset[int], data: CallbackData | None
-) -> dict[str, Any] | None:
-    """What the handler may act on (`org`, `group`, `rollout`), or None: not allowed."""
-    super_admin = user_id in admin_ids
-    found: dict[str, Any] = {"super_admin": super_admin}
+async def authorise(call: AdminCall, user_id: int, data: CallbackData | None) -> AdminCall | None:
+    """The call narrowed to what the press names, or None: not allowed."""
     if isinstance(data, AdminHome):
         if data.do in SUPER_ONLY:
-            return found if super_admin else None
-        return found if await access.administers_any(uow, user_id, admin_ids) else None
+            return call if call.super_admin else None
+        return call if await access.administers_any(call.uow, user_id, call.admin_ids) else None
     if not isinstance(data, AdminOrg | AdminGroup | AdminRollout | AdminDraft | AdminCalendar):
         return None
     checked = await access.scope(
-        uow,
+        call.uow,
         user_id,
-        admin_ids,
+        call.admin_ids,
         data.org,
         group_id=data.group if isinstance(data, AdminGroup) else None,
         rollout_id=data.rollout if isinstance(data, AdminRollout) else None,
     )
-    return None if checked is None else found | _named(checked)
-
-
-def _named(checked: access.Scope) -> dict[str, Any]:
-    """The handler's keyword arguments: `org`, and `group` and `rollout` when named."""
-    named: dict[str, Any] = {"org": checked.org}
-    if checked.group is not None:
-        named["group"] = checked.group
-    if checked.rollout is not None:
-        named["rollout"] = checked.rollout
-    return named
+    return None if checked is None else call.within(checked)
 
 
 class AdminGuard(BaseMiddleware):
@@ -92,22 +78,21 @@ class AdminGuard(BaseMiddleware):
     answer, then hands the handler what it acts on; otherwise answers "not allowed"."""
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        uow: UnitOfWork = data["uow"]
         texts: Texts = data["texts"]
-        admin_ids: frozenset[int] = data.get("admin_ids", frozenset())
         state: FSMContext | None = data.get("state")
+        user = getattr(event, "from_user", None)
+        call = admin_call(data, user.id if user is not None else None)
         if isinstance(event, CallbackQuery):
-            found = await authorise(uow, event.from_user.id, admin_ids, data.get("callback_data"))
+            found = await authorise(call, event.from_user.id, data.get("callback_data"))
             if found is None:
                 await event.answer(texts("admin.not_allowed"), show_alert=True)
                 return None
             if state is not None:
                 await state.set_state(None)  # a button press abandons whatever was being typed
         elif isinstance(event, Message) and (typed := get_flag(data, TYPED_FLAG)) is not None:
-            user = event.from_user
             found = None
             if user is not None and state is not None:
-                found = await authorise_typing(uow, user.id, admin_ids, state, typed)
+                found = await authorise_typing(call, user.id, state, typed)
             if found is None:
                 if state is not None:
                     await state.set_state(None)
@@ -115,22 +100,20 @@ class AdminGuard(BaseMiddleware):
                 return None
         else:
             return await handler(event, data)
-        data.update(found)
+        data["call"] = found
         return await handler(event, data)
 
 
 async def authorise_typing(
-    uow: UnitOfWork, user_id: int, admin_ids: frozenset[int], state: FSMContext, typed: TypedFor
-) -> dict[str, Any] | None:
-    """What a typed answer's handler may act on (`org`, and `group` if the typing names one),
-    or None: not allowed."""
-    super_admin = user_id in admin_ids
-    found: dict[str, Any] = {"super_admin": super_admin}
+    call: AdminCall, user_id: int, state: FSMContext, typed: TypedFor
+) -> AdminCall | None:
+    """The call narrowed to the organisation (and group) the typing names, or None: not
+    allowed."""
     if typed.key is None:
-        return found if super_admin else None
+        return call if call.super_admin else None
     typing = (await state.get_data()).get(typed.key) or {}
     org_id, group_id = typing.get("org"), typing.get("group")
     if not isinstance(org_id, int) or not (group_id is None or isinstance(group_id, int)):
         return None
-    checked = await access.scope(uow, user_id, admin_ids, org_id, group_id=group_id)
-    return None if checked is None else found | _named(checked)
+    checked = await access.scope(call.uow, user_id, call.admin_ids, org_id, group_id=group_id)
+    return None if checked is None else call.within(checked)

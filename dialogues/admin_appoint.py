@@ -10,18 +10,17 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from dialogues.admin_access import typed_for
+from dialogues.admin_call import OrgCall
 from dialogues.admin_states import TYPED, TYPING, AdminInput
 from dialogues.admin_views import Screen, button, keyboard, send, show
 from dialogues.callbacks import AdminOrg
-from dialogues.i18n import Texts
-from domain.model import Organisation
 from services import admin_views
-from services.unit_of_work import UnitOfWork
 
 TELEGRAM_ID_MAX = 2**53
 
 
-async def admins_screen(uow: UnitOfWork, texts: Texts, org: Organisation) -> Screen:
+async def admins_screen(call: OrgCall) -> Screen:
+    uow, texts, org = call.uow, call.texts, call.org
     lines = [texts("admin.admins", org=escape(org.name))]
     rows = []
     for telegram_id, display_name in await admin_views.org_admins(uow, org):
@@ -34,46 +33,41 @@ async def admins_screen(uow: UnitOfWork, texts: Texts, org: Organisation) -> Scr
     return Screen("\n".join(lines), keyboard(*rows))
 
 
-async def admins_menu(
-    query: CallbackQuery, uow: UnitOfWork, texts: Texts, org: Organisation
-) -> None:
-    await show(query, await admins_screen(uow, texts, org))
+async def admins_menu(query: CallbackQuery, call: OrgCall) -> None:
+    await show(query, await admins_screen(call))
 
 
-async def ask_admin_id(
-    query: CallbackQuery, state: FSMContext, texts: Texts, org: Organisation
-) -> None:
+async def ask_admin_id(query: CallbackQuery, state: FSMContext, call: OrgCall) -> None:
+    texts, org = call.texts, call.org
     await state.update_data({TYPING: {"org": org.id}})
     await state.set_state(AdminInput.admin_id)
     back = button(texts("admin.back"), AdminOrg(do="admins", org=org.id).pack())
     await show(query, Screen(texts("admin.ask_admin_id"), keyboard([back])))
 
 
-async def admin_id_typed(
-    message: Message, state: FSMContext, uow: UnitOfWork, texts: Texts, org: Organisation
-) -> None:
+async def admin_id_typed(message: Message, state: FSMContext, call: OrgCall) -> None:
+    texts = call.texts
     text = (message.text or "").strip()
     if not text.isdigit() or not 0 < int(text) < TELEGRAM_ID_MAX:
         await message.answer(texts("admin.ask_admin_id"))
         return
     await state.set_state(None)
     await state.update_data({TYPING: {}})
-    added = await admin_views.appoint_admin(uow, org, int(text))
+    added = await admin_views.appoint_admin(call.uow, call.org, int(text))
     await message.answer(texts("admin.admin_added" if added else "admin.admin_already"))
-    await send(message, await admins_screen(uow, texts, org))
+    await send(message, await admins_screen(call))
 
 
-async def remove_admin(
-    query: CallbackQuery, callback_data: AdminOrg, uow: UnitOfWork, texts: Texts, org: Organisation
-) -> None:
+async def remove_admin(query: CallbackQuery, callback_data: AdminOrg, call: OrgCall) -> None:
+    texts = call.texts
     if not callback_data.value.isdigit():
         await query.answer(texts("admin.not_allowed"), show_alert=True)
         return
     if int(callback_data.value) == query.from_user.id:
         await query.answer(texts("admin.not_yourself"), show_alert=True)
         return
-    await admin_views.dismiss_admin(uow, org, int(callback_data.value))
-    await show(query, await admins_screen(uow, texts, org), texts("admin.admin_removed"))
+    await admin_views.dismiss_admin(call.uow, call.org, int(callback_data.value))
+    await show(query, await admins_screen(call), texts("admin.admin_removed"))
 
 
 def register(router: Router) -> None:

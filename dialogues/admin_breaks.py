@@ -3,7 +3,7 @@ nothing is sent; every later step shifts. Added with a name and two days on the 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from html import escape
 from typing import Any
 
@@ -12,6 +12,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from dialogues.admin_access import typed_for
+from dialogues.admin_call import OrgCall
 from dialogues.admin_states import TYPED, TYPING, AdminInput
 from dialogues.admin_views import (
     Screen,
@@ -31,7 +32,6 @@ from domain.model import Organisation
 from domain.text import without_control_characters
 from services import admin, admin_views, plans
 from services.admin import AdminError
-from services.unit_of_work import UnitOfWork
 
 BREAK_NAME_MAX = admin.BREAK_NAME_MAX
 
@@ -49,13 +49,12 @@ def breaks_screen(texts: Texts, org: Organisation) -> Screen:
     return Screen("\n".join(lines), keyboard(*rows))
 
 
-async def breaks_menu(query: CallbackQuery, texts: Texts, org: Organisation) -> None:
-    await show(query, breaks_screen(texts, org))
+async def breaks_menu(query: CallbackQuery, call: OrgCall) -> None:
+    await show(query, breaks_screen(call.texts, call.org))
 
 
-async def ask_name(
-    query: CallbackQuery, state: FSMContext, texts: Texts, org: Organisation
-) -> None:
+async def ask_name(query: CallbackQuery, state: FSMContext, call: OrgCall) -> None:
+    texts, org = call.texts, call.org
     await state.update_data({TYPING: {"org": org.id}})
     await state.set_state(AdminInput.break_name)
     back = button(texts("admin.back"), AdminOrg(do="breaks", org=org.id).pack())
@@ -75,14 +74,8 @@ def _calendar(
     return Screen(html, calendar_keyboard(texts, org.id, "f", month, today, back))
 
 
-async def name_typed(
-    message: Message,
-    state: FSMContext,
-    uow: UnitOfWork,
-    now: datetime,
-    texts: Texts,
-    org: Organisation,
-) -> None:
+async def name_typed(message: Message, state: FSMContext, call: OrgCall) -> None:
+    texts, org = call.texts, call.org
     name = without_control_characters(message.text or "").strip()
     if not 1 <= len(name) <= BREAK_NAME_MAX:
         await message.answer(texts("admin.name_invalid", limit=BREAK_NAME_MAX))
@@ -90,19 +83,14 @@ async def name_typed(
     await state.set_state(None)
     typing: dict[str, Any] = {"org": org.id, "name": name}
     await state.update_data({TYPING: typing})
-    today = local_date(now, org.timezone)
+    today = local_date(call.now, org.timezone)
     await send(message, _calendar(texts, org, typing, "f", today, today))
 
 
 async def calendar_pressed(
-    query: CallbackQuery,
-    callback_data: AdminCalendar,
-    state: FSMContext,
-    uow: UnitOfWork,
-    now: datetime,
-    texts: Texts,
-    org: Organisation,
+    query: CallbackQuery, callback_data: AdminCalendar, state: FSMContext, call: OrgCall
 ) -> None:
+    uow, now, texts, org = call.uow, call.now, call.texts, call.org
     typing = (await state.get_data()).get(TYPING, {})
     if typing.get("org") != org.id or "name" not in typing:
         await query.answer(texts("admin.draft_gone"), show_alert=True)
@@ -138,19 +126,13 @@ async def calendar_pressed(
     await show(query, breaks_screen(texts, fresh), texts("admin.break_added"))
 
 
-async def remove(
-    query: CallbackQuery,
-    callback_data: AdminOrg,
-    uow: UnitOfWork,
-    now: datetime,
-    texts: Texts,
-    org: Organisation,
-) -> None:
+async def remove(query: CallbackQuery, callback_data: AdminOrg, call: OrgCall) -> None:
+    uow, texts, org = call.uow, call.texts, call.org
     start = parse_day(callback_data.value)
     try:
         if start is None:
             raise AdminError("no such break")
-        await plans.remove_break(uow, org.slug, start, now)
+        await plans.remove_break(uow, org.slug, start, call.now)
     except AdminError:
         await query.answer(texts("admin.break_refused"), show_alert=True)
         return

@@ -3,7 +3,7 @@ the screen for each choice, and the preview of the plan the draft would make."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from functools import partial
 from html import escape
 from typing import Any
@@ -13,6 +13,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from content.loader import Catalogue
 from content.outline import outline
+from dialogues.admin_call import OrgCall
 from dialogues.admin_preview import plan_in_group, plan_lines
 from dialogues.admin_screens import package_title
 from dialogues.admin_states import DRAFT
@@ -28,12 +29,11 @@ from dialogues.admin_views import (
 from dialogues.callbacks import AdminDraft, AdminGroup, AdminRollout
 from dialogues.i18n import Texts
 from domain.errors import NotFound
-from domain.model import Group, Organisation, Rollout
+from domain.model import Organisation
 from domain.pacing import in_waking_hours
 from domain.schedule_text import parse_hhmm
 from services import admin, admin_views, rollouts
 from services.plans import format_modules
-from services.unit_of_work import UnitOfWork
 
 COMMON_TIMES = ("07:30", "07:45", "08:00", "08:15", "08:30", "08:45", "09:00")
 Draft = dict[str, Any]
@@ -143,26 +143,14 @@ def steps_of(catalogue: Catalogue, draft: Draft) -> int:
     return len(outline(catalogue, draft["package"], tuple(draft["modules"])) or ())
 
 
-async def drafted_rollout(
-    uow: UnitOfWork, draft: Draft, org: Organisation, now: datetime, catalogue: Catalogue
-) -> tuple[Group, Rollout, int]:
-    """The group, the rollout as the draft would make it, and its number of steps."""
-    found = await rollouts.drafted(uow, org, rollout_draft(draft), steps_of(catalogue, draft), now)
-    return found.group, found.rollout, found.n_steps
-
-
-async def preview(
-    uow: UnitOfWork,
-    texts: Texts,
-    catalogue: Catalogue,
-    org: Organisation,
-    draft: Draft,
-    now: datetime,
-) -> Screen | None:
+async def preview(call: OrgCall, draft: Draft) -> Screen | None:
     """The draft's plan with the day of every step, above its save button; None when it cannot
     be planned (its group, rollout or modules are gone, or a move would change days sent)."""
+    uow, texts, catalogue, org, now = call.uow, call.texts, call.catalogue, call.org, call.now
     try:
-        group, rollout, n_steps = await drafted_rollout(uow, draft, org, now, catalogue)
+        n_steps = steps_of(catalogue, draft)
+        drafted = await rollouts.drafted(uow, org, rollout_draft(draft), n_steps, now)
+        group, rollout = drafted.group, drafted.rollout
         plan = await plan_in_group(uow, partial(outline, catalogue), org, group, rollout)
         if plan is None:  # the package has no such modules
             return None

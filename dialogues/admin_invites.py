@@ -3,7 +3,6 @@ as t.me links to share, listed while usable, and revoked with one press."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from html import escape
 
 from aiogram import Bot, F, Router
@@ -11,15 +10,15 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 
 from dialogues.admin_access import typed_for
+from dialogues.admin_call import GroupCall
 from dialogues.admin_states import TYPED, TYPING, AdminInput
 from dialogues.admin_views import Screen, button, day_label, keyboard, send, show
-from dialogues.bots import invite_link, serving_bot
+from dialogues.bots import invite_link
 from dialogues.callbacks import AdminGroup
 from dialogues.i18n import Texts
 from domain.calendar import local_date
 from domain.model import Group, Invite, Organisation, Role
 from services import admin, admin_views
-from services.unit_of_work import UnitOfWork
 
 ROLES = {"s": Role.STAFF, "l": Role.LEADER}
 EXPIRY_DAYS = (14, 7, 30, 90)  # 14 first: the CLI's default (domain.invites)
@@ -45,9 +44,8 @@ def _back_to_group(texts: Texts, org: Organisation, group: Group) -> InlineKeybo
     return button(texts("admin.back"), AdminGroup(do="show", org=org.id, group=group.id).pack())
 
 
-async def ask_expiry(
-    query: CallbackQuery, callback_data: AdminGroup, texts: Texts, org: Organisation, group: Group
-) -> None:
+async def ask_expiry(query: CallbackQuery, callback_data: AdminGroup, call: GroupCall) -> None:
+    texts, org, group = call.texts, call.org, call.group
     role = ROLES.get(callback_data.value, Role.STAFF)
     code = "l" if role is Role.LEADER else "s"
     choices = [
@@ -59,9 +57,8 @@ async def ask_expiry(
     await show(query, Screen(html, keyboard(choices, [never], [_back_to_group(texts, org, group)])))
 
 
-async def ask_uses(
-    query: CallbackQuery, callback_data: AdminGroup, texts: Texts, org: Organisation, group: Group
-) -> None:
+async def ask_uses(query: CallbackQuery, callback_data: AdminGroup, call: GroupCall) -> None:
+    texts, org, group = call.texts, call.org, call.group
     if _parts(callback_data.value) is None:
         await query.answer(texts("admin.not_allowed"), show_alert=True)
         return
@@ -76,37 +73,25 @@ async def ask_uses(
     await show(query, Screen(texts("admin.ask_uses"), keyboard(*rows)))
 
 
-async def _make(
-    uow: UnitOfWork,
-    now: datetime,
-    org: Organisation,
-    group: Group,
-    role: Role,
-    days: int,
-    uses: int | None,
-) -> Invite:
+async def _make(call: GroupCall, role: Role, days: int, uses: int | None) -> Invite:
     return await admin.make_invite(
-        uow,
-        f"{org.slug}/{group.slug}",
+        call.uow,
+        f"{call.org.slug}/{call.group.slug}",
         role,
-        now,
+        call.now,
         max_uses=uses or None,
         expires_days=days or None,
     )
 
 
-async def invite_screen(
-    bot: Bot,  # the bot that serves the organisation: its members join through it
-    texts: Texts,
-    org: Organisation,
-    group: Group,
-    invite: Invite,
-) -> Screen:
+async def invite_screen(call: GroupCall, invite: Invite) -> Screen:
+    """The new link, naming the bot that serves the organisation: its members join through it."""
+    texts, org, group = call.texts, call.org, call.group
     html = texts(
         "admin.invite_made",
         role=texts("role." + invite.role.value),
         group=escape(group.name),
-        link=await link(bot, invite),
+        link=await link(call.bot, invite),
         about=about(texts, org, invite),
     )
     return Screen(html, keyboard([_back_to_group(texts, org, group)]))
@@ -126,36 +111,18 @@ def about(texts: Texts, org: Organisation, invite: Invite) -> str:
     return texts("admin.invite_about", used=invite.uses, uses=uses, expires=expires)
 
 
-async def invite_chosen(
-    query: CallbackQuery,
-    callback_data: AdminGroup,
-    bots: dict[int, Bot],
-    default_bot_id: int,
-    uow: UnitOfWork,
-    now: datetime,
-    texts: Texts,
-    org: Organisation,
-    group: Group,
-) -> None:
+async def invite_chosen(query: CallbackQuery, callback_data: AdminGroup, call: GroupCall) -> None:
     parts = _parts(callback_data.value)
     if parts is None or parts[2] is None:
-        await query.answer(texts("admin.not_allowed"), show_alert=True)
+        await query.answer(call.texts("admin.not_allowed"), show_alert=True)
         return
-    invite = await _make(uow, now, org, group, *parts)
-    await show(
-        query,
-        await invite_screen(serving_bot(bots, default_bot_id, org), texts, org, group, invite),
-    )
+    await show(query, await invite_screen(call, await _make(call, *parts)))
 
 
 async def ask_number(
-    query: CallbackQuery,
-    callback_data: AdminGroup,
-    state: FSMContext,
-    texts: Texts,
-    org: Organisation,
-    group: Group,
+    query: CallbackQuery, callback_data: AdminGroup, state: FSMContext, call: GroupCall
 ) -> None:
+    texts, org, group = call.texts, call.org, call.group
     if _parts(callback_data.value) is None:
         await query.answer(texts("admin.not_allowed"), show_alert=True)
         return
@@ -166,17 +133,8 @@ async def ask_number(
     await show(query, Screen(html, keyboard([_back_to_group(texts, org, group)])))
 
 
-async def number_typed(
-    message: Message,
-    state: FSMContext,
-    bots: dict[int, Bot],
-    default_bot_id: int,
-    uow: UnitOfWork,
-    now: datetime,
-    texts: Texts,
-    org: Organisation,
-    group: Group,
-) -> None:
+async def number_typed(message: Message, state: FSMContext, call: GroupCall) -> None:
+    texts = call.texts
     parts = _parts(str((await state.get_data()).get(TYPING, {}).get("invite", "")))
     if parts is None:
         await state.set_state(None)
@@ -188,63 +146,37 @@ async def number_typed(
         return
     await state.set_state(None)
     await state.update_data({TYPING: {}})
-    invite = await _make(uow, now, org, group, parts[0], parts[1], int(text))
-    await send(
-        message,
-        await invite_screen(serving_bot(bots, default_bot_id, org), texts, org, group, invite),
-    )
+    invite = await _make(call, parts[0], parts[1], int(text))
+    await send(message, await invite_screen(call, invite))
 
 
-async def invites_screen(
-    bot: Bot, uow: UnitOfWork, now: datetime, texts: Texts, org: Organisation, group: Group
-) -> Screen:
-    usable = (await admin_views.usable_invites(uow, group, now))[-LISTED_INVITES:]
+async def invites_screen(call: GroupCall) -> Screen:
+    texts, org, group = call.texts, call.org, call.group
+    usable = (await admin_views.usable_invites(call.uow, group, call.now))[-LISTED_INVITES:]
     lines = [texts("admin.invites" if usable else "admin.no_invites", group=escape(group.name))]
     rows = []
     for number, invite in enumerate(usable, start=1):
         role = texts("role." + invite.role.value)
-        lines += ["", f"{number}. {role}: {await link(bot, invite)}", about(texts, org, invite)]
+        lines += [
+            "",
+            f"{number}. {role}: {await link(call.bot, invite)}",
+            about(texts, org, invite),
+        ]
         label = texts("admin.revoke", number=number, role=role)
         rows.append([button(label, _group(org, group, "rev", invite.code))])
     rows.append([_back_to_group(texts, org, group)])
     return Screen("\n".join(lines), keyboard(*rows))
 
 
-async def invites_menu(
-    query: CallbackQuery,
-    bots: dict[int, Bot],
-    default_bot_id: int,
-    uow: UnitOfWork,
-    now: datetime,
-    texts: Texts,
-    org: Organisation,
-    group: Group,
-) -> None:
-    await show(
-        query,
-        await invites_screen(serving_bot(bots, default_bot_id, org), uow, now, texts, org, group),
-    )
+async def invites_menu(query: CallbackQuery, call: GroupCall) -> None:
+    await show(query, await invites_screen(call))
 
 
-async def revoke(
-    query: CallbackQuery,
-    callback_data: AdminGroup,
-    bots: dict[int, Bot],
-    default_bot_id: int,
-    uow: UnitOfWork,
-    now: datetime,
-    texts: Texts,
-    org: Organisation,
-    group: Group,
-) -> None:
-    if not await admin_views.revoke_invite(uow, group, callback_data.value):
-        await query.answer(texts("admin.not_allowed"), show_alert=True)
+async def revoke(query: CallbackQuery, callback_data: AdminGroup, call: GroupCall) -> None:
+    if not await admin_views.revoke_invite(call.uow, call.group, callback_data.value):
+        await query.answer(call.texts("admin.not_allowed"), show_alert=True)
         return
-    await show(
-        query,
-        await invites_screen(serving_bot(bots, default_bot_id, org), uow, now, texts, org, group),
-        texts("admin.revoked"),
-    )
+    await show(query, await invites_screen(call), call.texts("admin.revoked"))
 
 
 def _group(org: Organisation, group: Group, do: str, value: str = "") -> str:

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from html import escape
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.types import CallbackQuery, InlineKeyboardButton
 
+from dialogues.admin_call import GroupCall
 from dialogues.admin_views import Screen, button, keyboard, show
-from dialogues.bots import serving_bot
 from dialogues.callbacks import AdminGroup
-from dialogues.i18n import Texts
 from dialogues.menus import set_personal_menu
 from domain.model import Group, Organisation, Role
 from services import membership, staff
@@ -25,10 +24,9 @@ from services.unit_of_work import UnitOfWork
 PAGE = 10  # people a screen: Telegram allows 100 buttons under a message
 
 
-async def members_screen(
-    uow: UnitOfWork, texts: Texts, org: Organisation, group: Group, page: int = 0
-) -> Screen:
-    found = await membership.members_of(uow, group.id)
+async def members_screen(call: GroupCall, page: int = 0) -> Screen:
+    texts, org, group = call.texts, call.org, call.group
+    found = await membership.members_of(call.uow, group.id)
     pages = max(1, -(-len(found) // PAGE))
     page = min(max(page, 0), pages - 1)
     lines = [texts("admin.members_of", group=escape(group.name), org=escape(org.name))]
@@ -68,29 +66,16 @@ async def members_screen(
     return Screen("\n".join(lines), keyboard(*rows))
 
 
-async def members_menu(
-    query: CallbackQuery,
-    callback_data: AdminGroup,
-    uow: UnitOfWork,
-    texts: Texts,
-    org: Organisation,
-    group: Group,
-) -> None:
+async def members_menu(query: CallbackQuery, callback_data: AdminGroup, call: GroupCall) -> None:
     page = int(callback_data.value) if callback_data.value.isdigit() else 0
-    await show(query, await members_screen(uow, texts, org, group, page))
+    await show(query, await members_screen(call, page))
 
 
-async def ask_remove(
-    query: CallbackQuery,
-    callback_data: AdminGroup,
-    uow: UnitOfWork,
-    texts: Texts,
-    org: Organisation,
-    group: Group,
-) -> None:
-    telegram_id = await _member_named(uow, group, callback_data.value)
+async def ask_remove(query: CallbackQuery, callback_data: AdminGroup, call: GroupCall) -> None:
+    texts, org, group = call.texts, call.org, call.group
+    telegram_id = await _member_named(call.uow, group, callback_data.value)
     if telegram_id is None:
-        await show(query, await members_screen(uow, texts, org, group), texts("admin.member_gone"))
+        await show(query, await members_screen(call), texts("admin.member_gone"))
         return
     html = texts("admin.member_remove_confirm", id=telegram_id, group=escape(group.name))
     yes = button(texts("admin.member_remove_yes"), _group(org, group, "mrm", str(telegram_id)))
@@ -98,52 +83,33 @@ async def ask_remove(
     await show(query, Screen(html, keyboard([yes], [back])))
 
 
-async def remove(
-    query: CallbackQuery,
-    callback_data: AdminGroup,
-    bots: dict[int, Bot],
-    default_bot_id: int,
-    admin_ids: frozenset[int],
-    uow: UnitOfWork,
-    texts: Texts,
-    org: Organisation,
-    group: Group,
-) -> None:
+async def remove(query: CallbackQuery, callback_data: AdminGroup, call: GroupCall) -> None:
+    uow, texts, group = call.uow, call.texts, call.group
     telegram_id = await _member_named(uow, group, callback_data.value)
     left = None if telegram_id is None else await membership.remove(uow, group.id, telegram_id)
     if telegram_id is None or left is None:
-        await show(query, await members_screen(uow, texts, org, group), texts("admin.member_gone"))
+        await show(query, await members_screen(call), texts("admin.member_gone"))
         return
     await uow.commit()
-    await _refresh_menu(uow, serving_bot(bots, default_bot_id, org), telegram_id, admin_ids)
+    await _refresh_menu(call, telegram_id)
     toast = texts("admin.member_removed", id=telegram_id)
     if left.unlinked_chat:
         toast += " " + texts("admin.member_chat_unlinked")
-    await show(query, await members_screen(uow, texts, org, group), toast)
+    await show(query, await members_screen(call), toast)
 
 
-async def change_role(
-    query: CallbackQuery,
-    callback_data: AdminGroup,
-    bots: dict[int, Bot],
-    default_bot_id: int,
-    admin_ids: frozenset[int],
-    uow: UnitOfWork,
-    texts: Texts,
-    org: Organisation,
-    group: Group,
-) -> None:
+async def change_role(query: CallbackQuery, callback_data: AdminGroup, call: GroupCall) -> None:
+    uow, texts, group = call.uow, call.texts, call.group
     wanted = {"l": Role.LEADER, "s": Role.STAFF}.get(callback_data.value[:1])
     telegram_id = await _member_named(uow, group, callback_data.value[1:])
     if wanted is None or telegram_id is None:
-        await show(query, await members_screen(uow, texts, org, group), texts("admin.member_gone"))
+        await show(query, await members_screen(call), texts("admin.member_gone"))
         return
     await membership.set_role(uow, group.id, telegram_id, wanted)
     await uow.commit()
-    await _refresh_menu(uow, serving_bot(bots, default_bot_id, org), telegram_id, admin_ids)
+    await _refresh_menu(call, telegram_id)
     key = "admin.member_now_leader" if wanted is Role.LEADER else "admin.member_now_staff"
-    toast = texts(key, id=telegram_id)
-    await show(query, await members_screen(uow, texts, org, group), toast)
+    await show(query, await members_screen(call), texts(key, id=telegram_id))
 
 
 async def _member_named(uow: UnitOfWork, group: Group, value: str) -> int | None:
@@ -154,16 +120,14 @@ async def _member_named(uow: UnitOfWork, group: Group, value: str) -> int | None
     return int(value) if int(value) in found else None
 
 
-async def _refresh_menu(
-    uow: UnitOfWork, bot: Bot, telegram_id: int, admin_ids: frozenset[int]
-) -> None:
+async def _refresh_menu(call: GroupCall, telegram_id: int) -> None:
     """Their command menu follows the role: a former leader loses the leader commands (which
     would refuse them anyway), a new one gets them."""
-    found = await staff.standing_of(uow, telegram_id, admin_ids)
+    found = await staff.standing_of(call.uow, telegram_id, call.admin_ids)
     if found is not None:
         member, now_is = found
         await set_personal_menu(
-            bot, telegram_id, member.language, leader=now_is.leader, admin=now_is.admin
+            call.bot, telegram_id, member.language, leader=now_is.leader, admin=now_is.admin
         )
 
 

@@ -3,7 +3,6 @@ plan as it stands (with breaks, pauses and the queue behind earlier rollouts).""
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import partial
 from html import escape
 
@@ -12,15 +11,14 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton
 
 from content.loader import Catalogue
 from content.outline import outline
+from dialogues.admin_call import RolloutCall
 from dialogues.admin_preview import plan_in_group, plan_lines
 from dialogues.admin_screens import group_screen, package_title, rollout_screen
 from dialogues.admin_views import Screen, button, keyboard, show, show_long
 from dialogues.callbacks import AdminRollout
-from dialogues.i18n import Texts
-from domain.model import Group, Organisation, Rollout
+from domain.model import Organisation, Rollout
 from services import admin, admin_views
 from services.plans import format_modules
-from services.unit_of_work import UnitOfWork
 
 
 def _n_steps(catalogue: Catalogue, rollout: Rollout) -> int:
@@ -31,61 +29,33 @@ def _button(label: str, org: Organisation, rollout: Rollout, do: str) -> list[In
     return [button(label, AdminRollout(do=do, org=org.id, rollout=rollout.id).pack())]
 
 
-async def rollout_menu(
-    query: CallbackQuery,
-    uow: UnitOfWork,
-    now: datetime,
-    texts: Texts,
-    catalogue: Catalogue,
-    org: Organisation,
-    group: Group,
-    rollout: Rollout,
-) -> None:
-    await show(query, await rollout_screen(uow, texts, catalogue, org, group, rollout, now))
+async def rollout_menu(query: CallbackQuery, call: RolloutCall) -> None:
+    await show(query, await rollout_screen(call, call.group, call.rollout))
 
 
-async def pause(
-    query: CallbackQuery,
-    uow: UnitOfWork,
-    now: datetime,
-    texts: Texts,
-    catalogue: Catalogue,
-    org: Organisation,
-    group: Group,
-    rollout: Rollout,
-) -> None:
+async def pause(query: CallbackQuery, call: RolloutCall) -> None:
+    rollout = call.rollout
     try:
-        await admin.pause_rollout(uow, rollout, _n_steps(catalogue, rollout), now)
+        await admin.pause_rollout(call.uow, rollout, _n_steps(call.catalogue, rollout), call.now)
     except admin.AdminError:
-        await query.answer(texts("admin.move_refused"), show_alert=True)
+        await query.answer(call.texts("admin.move_refused"), show_alert=True)
         return
-    paused = await admin_views.rollout(uow, rollout.id)
-    screen = await rollout_screen(uow, texts, catalogue, org, group, paused, now)
-    await show(query, screen, texts("admin.paused"))
+    paused = await admin_views.rollout(call.uow, rollout.id)
+    await show(query, await rollout_screen(call, call.group, paused), call.texts("admin.paused"))
 
 
-async def resume(
-    query: CallbackQuery,
-    uow: UnitOfWork,
-    now: datetime,
-    texts: Texts,
-    catalogue: Catalogue,
-    org: Organisation,
-    group: Group,
-    rollout: Rollout,
-) -> None:
-    await admin.resume_rollout(uow, rollout, now)
-    resumed = await admin_views.rollout(uow, rollout.id)
-    screen = await rollout_screen(uow, texts, catalogue, org, group, resumed, now)
-    await show(query, screen, texts("admin.resumed"))
+async def resume(query: CallbackQuery, call: RolloutCall) -> None:
+    await admin.resume_rollout(call.uow, call.rollout, call.now)
+    resumed = await admin_views.rollout(call.uow, call.rollout.id)
+    screen = await rollout_screen(call, call.group, resumed)
+    await show(query, screen, call.texts("admin.resumed"))
 
 
-async def ask_cancel(
-    query: CallbackQuery, texts: Texts, catalogue: Catalogue, org: Organisation, rollout: Rollout
-) -> None:
+async def ask_cancel(query: CallbackQuery, call: RolloutCall) -> None:
+    texts, org, rollout = call.texts, call.org, call.rollout
     html = texts(
         "admin.confirm_cancel",
-        package=escape(package_title(catalogue, rollout.package_id, texts.language)),
+        package=escape(package_title(call.catalogue, rollout.package_id, texts.language)),
         modules=format_modules(rollout.modules),
     )
     rows = [
@@ -95,34 +65,16 @@ async def ask_cancel(
     await show(query, Screen(html, keyboard(*rows)))
 
 
-async def cancel(
-    query: CallbackQuery,
-    uow: UnitOfWork,
-    now: datetime,
-    texts: Texts,
-    catalogue: Catalogue,
-    org: Organisation,
-    group: Group,
-    rollout: Rollout,
-) -> None:
-    await admin.cancel_rollout(uow, rollout)
-    screen = await group_screen(uow, texts, catalogue, org, group, now)
-    await show(query, screen, texts("admin.cancelled_rollout"))
+async def cancel(query: CallbackQuery, call: RolloutCall) -> None:
+    await admin.cancel_rollout(call.uow, call.rollout)
+    screen = await group_screen(call, call.group)
+    await show(query, screen, call.texts("admin.cancelled_rollout"))
 
 
-async def whole_plan(
-    query: CallbackQuery,
-    bot: Bot,
-    uow: UnitOfWork,
-    now: datetime,
-    texts: Texts,
-    catalogue: Catalogue,
-    org: Organisation,
-    group: Group,
-    rollout: Rollout,
-) -> None:
-    plan = await plan_in_group(uow, partial(outline, catalogue), org, group, rollout)
-    package = catalogue.get(rollout.package_id)
+async def whole_plan(query: CallbackQuery, bot: Bot, call: RolloutCall) -> None:
+    texts, org, group, rollout = call.texts, call.org, call.group, call.rollout
+    plan = await plan_in_group(call.uow, partial(outline, call.catalogue), org, group, rollout)
+    package = call.catalogue.get(rollout.package_id)
     if plan is None or package is None:
         await query.answer(texts("admin.move_refused"), show_alert=True)
         return
@@ -132,7 +84,7 @@ async def whole_plan(
         modules=format_modules(rollout.modules),
         group=escape(group.name),
     )
-    lines = plan_lines(texts, plan, package, plan.due_index(now))
+    lines = plan_lines(texts, plan, package, plan.due_index(call.now))
     markup = keyboard(_button(texts("admin.back"), org, rollout, "show"))
     await show_long(query, bot, "\n".join([header, *lines]), markup)
 

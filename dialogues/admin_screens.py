@@ -9,6 +9,7 @@ from html import escape
 
 from content.loader import Catalogue
 from content.outline import outline
+from dialogues.admin_call import OrgCall
 from dialogues.admin_preview import plan_in_group
 from dialogues.admin_views import Screen, button, keyboard, moment_label, weekdays_label
 from dialogues.callbacks import AdminGroup, AdminHome, AdminOrg, AdminRollout
@@ -106,14 +107,8 @@ def next_step(texts: Texts, plan: RolloutPlan, now: datetime) -> str:
     return texts("admin.next_step", number=following + 1, when=when)
 
 
-async def group_screen(
-    uow: UnitOfWork,
-    texts: Texts,
-    catalogue: Catalogue,
-    org: Organisation,
-    group: Group,
-    now: datetime,
-) -> Screen:
+async def group_screen(call: OrgCall, group: Group) -> Screen:
+    uow, texts, catalogue, org, now = call.uow, call.texts, call.catalogue, call.org, call.now
     overview = await admin_views.group_overview(uow, group)
     leaders = overview.leaders
     names = ", ".join(escape(m.display_name or "?") for m in leaders) or "–"
@@ -170,15 +165,8 @@ def deliveries_line(texts: Texts, counts: dict[str, int]) -> str:
     )
 
 
-async def rollout_screen(
-    uow: UnitOfWork,
-    texts: Texts,
-    catalogue: Catalogue,
-    org: Organisation,
-    group: Group,
-    rollout: Rollout,
-    now: datetime,
-) -> Screen:
+async def rollout_screen(call: OrgCall, group: Group, rollout: Rollout) -> Screen:
+    uow, texts, catalogue, org, now = call.uow, call.texts, call.catalogue, call.org, call.now
     plan = await plan_in_group(uow, partial(outline, catalogue), org, group, rollout)
     due = plan.due_index(now) if plan else None
     counts = await admin_views.step_counts(uow, rollout)

@@ -7,15 +7,13 @@ the organisation the press names.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from content.loader import Catalogue
 from content.outline import outline
 from dialogues.admin_access import typed_for
+from dialogues.admin_call import GroupCall, OrgCall, RolloutCall
 from dialogues.admin_draft import (
     Draft,
     back_button,
@@ -44,41 +42,24 @@ from dialogues.admin_views import (
     show_long,
 )
 from dialogues.callbacks import AdminCalendar, AdminDraft, AdminGroup, AdminRollout
-from dialogues.i18n import Texts
 from domain.calendar import local_date
 from domain.errors import NotFound
-from domain.model import Group, Organisation, Rollout, RolloutStatus
+from domain.model import RolloutStatus
 from domain.pacing import in_waking_hours
 from domain.schedule_text import parse_hhmm
 from services import admin, rollouts
-from services.unit_of_work import UnitOfWork
 
 
-async def show_preview(
-    query: CallbackQuery,
-    bot: Bot,
-    uow: UnitOfWork,
-    texts: Texts,
-    catalogue: Catalogue,
-    org: Organisation,
-    draft: Draft,
-    now: datetime,
-) -> None:
-    screen = await preview(uow, texts, catalogue, org, draft, now)
+async def show_preview(query: CallbackQuery, bot: Bot, call: OrgCall, draft: Draft) -> None:
+    screen = await preview(call, draft)
     if screen is None:
-        await query.answer(texts("admin.move_refused"), show_alert=True)
+        await query.answer(call.texts("admin.move_refused"), show_alert=True)
         return
     await show_long(query, bot, screen.html, screen.keyboard)
 
 
-async def start_new(
-    query: CallbackQuery,
-    state: FSMContext,
-    texts: Texts,
-    catalogue: Catalogue,
-    org: Organisation,
-    group: Group,
-) -> None:
+async def start_new(query: CallbackQuery, state: FSMContext, call: GroupCall) -> None:
+    texts, catalogue, org, group = call.texts, call.catalogue, call.org, call.group
     draft: Draft = {
         "org": org.id,
         "group": group.id,
@@ -94,22 +75,13 @@ async def start_new(
     await show(query, package_screen(texts, catalogue, org, draft))
 
 
-async def start_move(
-    query: CallbackQuery,
-    state: FSMContext,
-    uow: UnitOfWork,
-    now: datetime,
-    texts: Texts,
-    catalogue: Catalogue,
-    org: Organisation,
-    group: Group,
-    rollout: Rollout,
-) -> None:
+async def start_move(query: CallbackQuery, state: FSMContext, call: RolloutCall) -> None:
+    texts, org, group, rollout, now = call.texts, call.org, call.group, call.rollout, call.now
     if rollout.status is not RolloutStatus.ACTIVE:
         await query.answer(texts("admin.move_refused"), show_alert=True)
         return
-    steps = outline(catalogue, rollout.package_id, rollout.modules) or ()
-    _, dates = await admin.step_dates(uow, rollout, len(steps))
+    steps = outline(call.catalogue, rollout.package_id, rollout.modules) or ()
+    _, dates = await admin.step_dates(call.uow, rollout, len(steps))
     draft: Draft = {
         "org": org.id,
         "group": group.id,
@@ -127,22 +99,15 @@ async def start_move(
 
 
 async def wizard_pressed(
-    query: CallbackQuery,
-    callback_data: AdminDraft,
-    state: FSMContext,
-    bot: Bot,
-    uow: UnitOfWork,
-    now: datetime,
-    texts: Texts,
-    catalogue: Catalogue,
-    org: Organisation,
+    query: CallbackQuery, callback_data: AdminDraft, state: FSMContext, bot: Bot, call: OrgCall
 ) -> None:
+    texts, catalogue, org = call.texts, call.catalogue, call.org
     draft = await load_draft(state, org)
     if draft is None:
         await query.answer(texts("admin.draft_gone"), show_alert=True)
         return
     do, value = callback_data.do, callback_data.value
-    today = local_date(now, org.timezone)
+    today = local_date(call.now, org.timezone)
     if do == "pkg" and value in catalogue and not draft.get("rollout"):
         draft.update(package=value, modules=[])
         screen = modules_screen(texts, catalogue, org, draft)
@@ -167,7 +132,7 @@ async def wizard_pressed(
     elif do == "time" and draft.get("start") and clock_value(value) is not None:
         draft["time"] = clock_value(value)
         await state.update_data({DRAFT: draft})
-        await show_preview(query, bot, uow, texts, catalogue, org, draft, now)
+        await show_preview(query, bot, call, draft)
         return
     elif do == "timetxt" and draft.get("start"):
         await state.set_state(AdminInput.send_time)
@@ -175,7 +140,7 @@ async def wizard_pressed(
     elif do == "back":
         screen = back_to(value, texts, catalogue, org, draft, today)
     elif do == "save" and draft.get("start"):
-        await _save(query, state, uow, now, texts, catalogue, org, draft)
+        await _save(query, state, call, draft)
         return
     else:
         await query.answer(texts("admin.draft_gone"), show_alert=True)
@@ -185,18 +150,14 @@ async def wizard_pressed(
 
 
 async def start_day(
-    query: CallbackQuery,
-    callback_data: AdminCalendar,
-    state: FSMContext,
-    now: datetime,
-    texts: Texts,
-    org: Organisation,
+    query: CallbackQuery, callback_data: AdminCalendar, state: FSMContext, call: OrgCall
 ) -> None:
+    texts, org = call.texts, call.org
     draft = await load_draft(state, org)
     if draft is None or not draft.get("modules"):
         await query.answer(texts("admin.draft_gone"), show_alert=True)
         return
-    today = local_date(now, org.timezone)
+    today = local_date(call.now, org.timezone)
     if not callback_data.day:
         month = month_of(callback_data.month, today)
         await show(query, calendar_screen(texts, org, draft, month, today))
@@ -215,16 +176,9 @@ async def start_day(
     await show(query, screen, day_label(texts, day))
 
 
-async def time_typed(
-    message: Message,
-    state: FSMContext,
-    uow: UnitOfWork,
-    now: datetime,
-    texts: Texts,
-    catalogue: Catalogue,
-    org: Organisation,
-) -> None:
-    draft = await load_draft(state, org)
+async def time_typed(message: Message, state: FSMContext, call: OrgCall) -> None:
+    texts = call.texts
+    draft = await load_draft(state, call.org)
     if draft is None or not draft.get("start"):
         await state.set_state(None)
         await message.answer(texts("admin.not_allowed"))
@@ -239,33 +193,25 @@ async def time_typed(
     await state.set_state(None)
     draft["time"] = chosen.strftime("%H:%M")
     await state.update_data({DRAFT: draft})
-    screen = await preview(uow, texts, catalogue, org, draft, now)
+    screen = await preview(call, draft)
     if screen is None:
         await message.answer(texts("admin.move_refused"))
         return
     await send_long(message, screen.html, screen.keyboard)
 
 
-async def _save(
-    query: CallbackQuery,
-    state: FSMContext,
-    uow: UnitOfWork,
-    now: datetime,
-    texts: Texts,
-    catalogue: Catalogue,
-    org: Organisation,
-    draft: Draft,
-) -> None:
+async def _save(query: CallbackQuery, state: FSMContext, call: OrgCall, draft: Draft) -> None:
+    catalogue = call.catalogue
     packages = {p.id: tuple(m.number for m in p.modules) for p in catalogue.values()}
     try:
-        wanted = rollout_draft(draft)
-        saved = await rollouts.save(uow, org, wanted, steps_of(catalogue, draft), packages, now)
+        wanted, n_steps = rollout_draft(draft), steps_of(catalogue, draft)
+        saved = await rollouts.save(call.uow, call.org, wanted, n_steps, packages, call.now)
     except (admin.AdminError, NotFound, ValueError):
-        await query.answer(texts("admin.move_refused"), show_alert=True)
+        await query.answer(call.texts("admin.move_refused"), show_alert=True)
         return
     await state.update_data({DRAFT: None})
-    screen = await rollout_screen(uow, texts, catalogue, org, saved.group, saved.rollout, now)
-    await show(query, screen, texts("admin.saved"))
+    screen = await rollout_screen(call, saved.group, saved.rollout)
+    await show(query, screen, call.texts("admin.saved"))
 
 
 def register(router: Router) -> None:

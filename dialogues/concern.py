@@ -18,9 +18,9 @@ from aiogram.types import Message
 
 from dialogues.chats import private_only
 from dialogues.i18n import Texts
-from domain.model import Member, Organisation, OrgKind
+from dialogues.turn import Turn
+from domain.model import Organisation, OrgKind
 from services import staff
-from services.unit_of_work import UnitOfWork
 
 COMMANDS = ("bekymring", "concern")
 
@@ -29,13 +29,8 @@ class Concern(StatesGroup):
     told = State()  # the member has read the routine; their next text is not an answer
 
 
-async def concern(
-    message: Message,
-    uow: UnitOfWork,
-    member: Member | None,
-    texts: Texts,
-    state: FSMContext,
-) -> None:
+async def concern(message: Message, turn: Turn, state: FSMContext) -> None:
+    uow, member, texts = turn.uow, turn.member, turn.texts
     orgs = await staff.organisations_of(uow, member)
     await state.set_state(Concern.told)
     await message.answer(concern_message(orgs, texts))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from aiogram import Bot, F, Router
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
@@ -12,22 +10,17 @@ from dialogues.callbacks import AnswerButton, CatchUpButton
 from dialogues.chats import private_only
 from dialogues.i18n import Texts
 from dialogues.journey import Journey
-from domain.model import Member, QuestionKind
+from dialogues.turn import Turn
+from domain.model import QuestionKind
 from services.answering import Answered, Outcome, answer_step
-from services.unit_of_work import UnitOfWork
 
 SCALE_DIGITS = {"1", "2", "3", "4", "5"}
 
 
 async def pressed_answer(
-    query: CallbackQuery,
-    callback_data: AnswerButton,
-    uow: UnitOfWork,
-    now: datetime,
-    member: Member | None,
-    texts: Texts,
-    journey: Journey,
+    query: CallbackQuery, callback_data: AnswerButton, turn: Turn, journey: Journey
 ) -> None:
+    uow, now, member, texts = turn.uow, turn.now, turn.member, turn.texts
     found = await journey.pressed(uow, member.id, callback_data.delivery) if member else None
     if member is None or found is None:
         await query.answer(texts("answer.not_yours"), show_alert=True)
@@ -44,14 +37,8 @@ async def pressed_answer(
         await _close_buttons(query, texts, label)
 
 
-async def replied_in_text(
-    message: Message,
-    uow: UnitOfWork,
-    now: datetime,
-    member: Member | None,
-    texts: Texts,
-    journey: Journey,
-) -> None:
+async def replied_in_text(message: Message, turn: Turn, journey: Journey) -> None:
+    uow, now, member, texts = turn.uow, turn.now, turn.member, turn.texts
     replied = message.reply_to_message.message_id if message.reply_to_message else None
     found = (
         await journey.replied_to(uow, member.id, message.chat.id, replied, now) if member else None
@@ -66,15 +53,8 @@ async def replied_in_text(
     await message.answer(_reply_to_text(result, kind, texts))
 
 
-async def pressed_catch_up(
-    query: CallbackQuery,
-    bot: Bot,
-    uow: UnitOfWork,
-    now: datetime,
-    member: Member | None,
-    texts: Texts,
-    journey: Journey,
-) -> None:
+async def pressed_catch_up(query: CallbackQuery, bot: Bot, turn: Turn, journey: Journey) -> None:
+    uow, now, member, texts = turn.uow, turn.now, turn.member, turn.texts
     missed = await journey.missed(uow, member.id, now) if member else []
     if member is None or not missed:
         await query.answer(texts("catch_up.none"))

@@ -10,7 +10,7 @@ from aiogram.types import LinkPreviewOptions
 
 from dialogues.i18n import Texts
 from dialogues.outgoing import TextPart
-from dialogues.render import step_message
+from dialogues.render import plan_step_message
 from domain.plan import RolloutPlan
 from services.journey import StepInContext, Steps, claim_now, mark_sent
 from services.unit_of_work import UnitOfWork
@@ -43,18 +43,7 @@ class Journey(Steps):
         delivery = await claim_now(uow, member_id, chat_id, plan, index, now)
         if delivery is None:
             return False  # it is in the queue or sent already
-        ref = plan.steps[index]
-        package = self.catalogue[plan.rollout.package_id]
-        module, step = self.catalogue.step(package.id, ref.step_id)
-        parts = step_message(
-            package,
-            module,
-            step,
-            texts,
-            delivery.id,
-            position=plan.module_span(index),
-            missed=missed,
-        )
+        parts = plan_step_message(self.catalogue, plan, index, texts, delivery.id, missed=missed)
         part = parts[0]
         assert isinstance(part, TextPart)
         sent = await bot.send_message(

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from html import escape
 
 from aiogram import Bot, Router
@@ -22,6 +22,7 @@ from dialogues.summary_views import (
     so_far_text,
     week_parts,
 )
+from dialogues.turn import Turn
 from domain.model import Group, Member, Role
 from domain.text import without_control_characters
 from services import membership, staff
@@ -41,14 +42,12 @@ async def summary(
     message: Message,
     command: CommandObject,
     bot: Bot,
-    uow: UnitOfWork,
-    now: datetime,
-    member: Member | None,
-    texts: Texts,
+    turn: Turn,
     summaries: WeekSummaries,
     chart_photos: ChartPhotos,
 ) -> None:
-    for group in await _led_or_refused(message, uow, member, texts):
+    uow, now, texts = turn.uow, turn.now, turn.texts
+    for group in await _led_or_refused(message, turn):
         if (command.args or "").strip().lower() in ("last", "forrige", "siste"):
             closed = await summaries.last_closed_week(uow, group, texts.language)
             await _send_week(bot, message.chat.id, closed, texts, chart_photos)
@@ -62,12 +61,11 @@ async def earlier_week(
     query: CallbackQuery,
     callback_data: WeekButton,
     bot: Bot,
-    uow: UnitOfWork,
-    member: Member | None,
-    texts: Texts,
+    turn: Turn,
     summaries: WeekSummaries,
     chart_photos: ChartPhotos,
 ) -> None:
+    uow, member, texts = turn.uow, turn.member, turn.texts
     group = next((g for g in await led_groups(uow, member) if g.id == callback_data.group), None)
     week = _monday(callback_data.week)
     if group is None or week is None or query.message is None:
@@ -78,14 +76,9 @@ async def earlier_week(
     await _send_week(bot, query.message.chat.id, closed, texts, chart_photos)
 
 
-async def export(
-    message: Message,
-    uow: UnitOfWork,
-    member: Member | None,
-    texts: Texts,
-    summaries: WeekSummaries,
-) -> None:
-    for group in await _led_or_refused(message, uow, member, texts):
+async def export(message: Message, turn: Turn, summaries: WeekSummaries) -> None:
+    uow, texts = turn.uow, turn.texts
+    for group in await _led_or_refused(message, turn):
         # Only what the summaries showed, so nothing below the threshold.
         weeks = await summaries.snapshots(uow, group.id, texts.language)
         if not weeks:
@@ -100,15 +93,10 @@ async def export(
 
 
 async def note(
-    message: Message,
-    command: CommandObject,
-    uow: UnitOfWork,
-    now: datetime,
-    member: Member | None,
-    texts: Texts,
-    summaries: WeekSummaries,
+    message: Message, command: CommandObject, turn: Turn, summaries: WeekSummaries
 ) -> None:
-    groups = await _led_or_refused(message, uow, member, texts)
+    uow, now, texts = turn.uow, turn.now, turn.texts
+    groups = await _led_or_refused(message, turn)
     text = without_control_characters(command.args or "").strip()
     if not groups:
         return
@@ -126,9 +114,10 @@ async def link_howto(message: Message, texts: Texts) -> None:
     await message.answer(texts("leader.link_howto"))
 
 
-async def link_chat(message: Message, uow: UnitOfWork, member: Member | None, texts: Texts) -> None:
+async def link_chat(message: Message, turn: Turn) -> None:
     """/linkchat in a group chat (the group chat router registers it)."""
-    groups = await led_groups(uow, member)
+    uow, texts = turn.uow, turn.texts
+    groups = await led_groups(uow, turn.member)
     if len(groups) != 1:
         await message.answer(texts("leader.link_one_group" if groups else "leader.not_leader"))
     else:
@@ -136,22 +125,18 @@ async def link_chat(message: Message, uow: UnitOfWork, member: Member | None, te
         await message.answer(texts("leader.linked", group=escape(groups[0].name)))
 
 
-async def unlink_chat(
-    message: Message, uow: UnitOfWork, member: Member | None, texts: Texts
-) -> None:
+async def unlink_chat(message: Message, turn: Turn) -> None:
     """/unlinkchat in a group chat (the group chat router registers it)."""
-    for group in await led_groups(uow, member):
-        await membership.unlink_chat(uow, group, message.chat.id)
-    await message.answer(texts("leader.unlinked"))
+    for group in await led_groups(turn.uow, turn.member):
+        await membership.unlink_chat(turn.uow, group, message.chat.id)
+    await message.answer(turn.texts("leader.unlinked"))
 
 
-async def _led_or_refused(
-    message: Message, uow: UnitOfWork, member: Member | None, texts: Texts
-) -> list[Group]:
+async def _led_or_refused(message: Message, turn: Turn) -> list[Group]:
     """The groups the writer leads; none (and told so) when they lead none."""
-    groups = await led_groups(uow, member)
+    groups = await led_groups(turn.uow, turn.member)
     if not groups:
-        await message.answer(texts("leader.not_leader"))
+        await message.answer(turn.texts("leader.not_leader"))
     return groups
 
 

@@ -14,12 +14,13 @@ from dialogues.callbacks import LeaveButton
 from dialogues.chats import private_only
 from dialogues.i18n import Texts
 from dialogues.menus import set_personal_menu
-from domain.model import Group, Member
+from dialogues.turn import Turn
+from domain.model import Group
 from services import membership, staff
-from services.unit_of_work import UnitOfWork
 
 
-async def leave(message: Message, uow: UnitOfWork, member: Member | None, texts: Texts) -> None:
+async def leave(message: Message, turn: Turn) -> None:
+    uow, member, texts = turn.uow, turn.member, turn.texts
     groups = await staff.groups_of(uow, member)
     if not groups:
         await message.answer(texts("leave.none"))
@@ -38,11 +39,10 @@ async def leave_chosen(
     query: CallbackQuery,
     callback_data: LeaveButton,
     bot: Bot,
-    uow: UnitOfWork,
-    member: Member | None,
-    texts: Texts,
+    turn: Turn,
     admin_ids: frozenset[int],
 ) -> None:
+    uow, member, texts = turn.uow, turn.member, turn.texts
     await query.answer()
     if callback_data.do == "no":
         await _edit(query, texts("leave.kept"))

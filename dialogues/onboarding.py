@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from html import escape
 
 from aiogram import Bot, Router
@@ -13,26 +12,25 @@ from dialogues.bots import invite_link, serving_bot, username
 from dialogues.chats import private_only
 from dialogues.i18n import Texts
 from dialogues.menus import set_personal_menu
+from dialogues.turn import Turn
 from domain.invites import InviteProblem
-from domain.model import Member, Role
+from domain.model import Role
 from domain.text import without_control_characters
 from services import staff
 from services.joining import OtherBot, join
-from services.unit_of_work import UnitOfWork
 
 
 async def start_with_invite(
     message: Message,
     command: CommandObject,
-    uow: UnitOfWork,
-    now: datetime,
-    texts: Texts,
+    turn: Turn,
     threshold: int,
     bot: Bot,
     bots: dict[int, Bot],
     default_bot_id: int,
     admin_ids: frozenset[int],
 ) -> None:
+    uow, now, texts = turn.uow, turn.now, turn.texts
     user = message.from_user
     assert user is not None
     code = command.args or ""
@@ -72,10 +70,8 @@ async def start_with_invite(
         await set_personal_menu(bot, user.id, texts.language, leader=True, admin=admin)
 
 
-async def start_without_invite(
-    message: Message, uow: UnitOfWork, member: Member | None, texts: Texts
-) -> None:
-    # someone who blocked the bot and is back (unblocking sends /start) is written to again
+async def start_without_invite(message: Message, turn: Turn) -> None:
+    uow, member, texts = turn.uow, turn.member, turn.texts
     member_now = await staff.back_after_blocking(uow, member)
     await message.answer(texts("start.member" if member_now else "start.no_invite"))
 

@@ -4,12 +4,29 @@ from __future__ import annotations
 
 from html import escape
 
-from content.loader import localized
+from content.loader import Catalogue, localized
 from content.schema import Module, Package, Step
 from dialogues.i18n import Texts
 from dialogues.keyboards import answer_keyboard, with_catch_up
 from dialogues.outgoing import Part, TextPart
 from domain.model import OrgKind, QuestionKind
+from domain.plan import RolloutPlan
+
+
+def plan_step_message(
+    catalogue: Catalogue,
+    plan: RolloutPlan,
+    index: int,
+    texts: Texts,
+    delivery_id: int,
+    *,
+    missed: int = 0,
+) -> list[Part]:
+    """Step `index` of a rollout's plan, placed in its module (step 3 of 7)."""
+    package = catalogue[plan.rollout.package_id]
+    module, step = catalogue.step(package.id, plan.steps[index].step_id)
+    position = plan.module_span(index)
+    return step_message(package, module, step, texts, delivery_id, position=position, missed=missed)
 
 
 def step_message(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import date, time
 from html import escape
 
 from aiogram import Bot, F, Router
@@ -17,21 +17,14 @@ from dialogues.journey import Journey
 from dialogues.keyboards import LANGUAGE_NAMES, forget_keyboard, language_keyboard
 from dialogues.registered import MembersOnly, members_only
 from dialogues.render import step_message
+from dialogues.turn import Turn
 from domain.model import LANGUAGES, Member
 from services import staff
 from services.journey import PlanProgress
-from services.unit_of_work import UnitOfWork
 
 
-async def today(
-    message: Message,
-    bot: Bot,
-    uow: UnitOfWork,
-    now: datetime,
-    member: Member,
-    texts: Texts,
-    journey: Journey,
-) -> None:
+async def today(message: Message, bot: Bot, turn: Turn, member: Member, journey: Journey) -> None:
+    uow, now, texts = turn.uow, turn.now, turn.texts
     found = await journey.today(uow, member.id, now)
     if found.open is not None:
         step, position = found.open, found.open.plan.module_span(found.open.index)
@@ -52,14 +45,8 @@ async def today(
         await message.answer(texts("today.nothing"))
 
 
-async def progress(
-    message: Message,
-    uow: UnitOfWork,
-    now: datetime,
-    member: Member | None,
-    texts: Texts,
-    journey: Journey,
-) -> None:
+async def progress(message: Message, turn: Turn, journey: Journey) -> None:
+    uow, now, member, texts = turn.uow, turn.now, turn.member, turn.texts
     plans = await journey.progress(uow, member.id, now) if member else []
     if member is None or not plans:
         await message.answer(texts("progress.none"))
@@ -95,14 +82,8 @@ def _progress_line(plan: PlanProgress, texts: Texts) -> str:
     )
 
 
-async def pause(
-    message: Message,
-    command: CommandObject,
-    uow: UnitOfWork,
-    now: datetime,
-    member: Member,
-    texts: Texts,
-) -> None:
+async def pause(message: Message, command: CommandObject, turn: Turn, member: Member) -> None:
+    uow, now, texts = turn.uow, turn.now, turn.texts
     until = _parse_day(command.args or "") if command.args else None
     if (command.args and until is None) or not await staff.pause(uow, member, until, now.date()):
         await message.answer(texts("pause.bad_date"))
@@ -110,14 +91,14 @@ async def pause(
     await message.answer(texts("pause.until", date=_day(until)) if until else texts("pause.done"))
 
 
-async def resume(message: Message, uow: UnitOfWork, member: Member, texts: Texts) -> None:
+async def resume(message: Message, turn: Turn, member: Member) -> None:
+    uow, texts = turn.uow, turn.texts
     was_paused = await staff.resume(uow, member)
     await message.answer(texts("resume.done" if was_paused else "resume.not_paused"))
 
 
-async def own_time(
-    message: Message, command: CommandObject, uow: UnitOfWork, member: Member, texts: Texts
-) -> None:
+async def own_time(message: Message, command: CommandObject, turn: Turn, member: Member) -> None:
+    uow, texts = turn.uow, turn.texts
     arg = (command.args or "").strip().lower()
     if arg in ("reset", "standard", "default"):
         await staff.set_own_time(uow, member, None)
@@ -137,15 +118,9 @@ async def language(message: Message, texts: Texts) -> None:
     await message.answer(texts("language.choose"), reply_markup=language_keyboard())
 
 
-async def language_chosen(
-    query: CallbackQuery,
-    callback_data: LanguageButton,
-    uow: UnitOfWork,
-    member: Member | None,
-    texts: Texts,
-) -> None:
-    if member is not None:
-        await staff.choose_language(uow, member, callback_data.code)
+async def language_chosen(query: CallbackQuery, callback_data: LanguageButton, turn: Turn) -> None:
+    if turn.member is not None:
+        await staff.choose_language(turn.uow, turn.member, callback_data.code)
     chosen = Texts(callback_data.code)
     await query.answer(chosen("language.set"))
     if query.message is not None:
@@ -156,9 +131,8 @@ async def privacy(message: Message, texts: Texts, threshold: int, retention_week
     await message.answer(texts("privacy.full", threshold=threshold, weeks=retention_weeks))
 
 
-async def my_data(
-    message: Message, uow: UnitOfWork, member: Member, texts: Texts, journey: Journey
-) -> None:
+async def my_data(message: Message, turn: Turn, member: Member, journey: Journey) -> None:
+    uow, texts = turn.uow, turn.texts
     stored = await staff.stored_about(uow, member)
     groups = [f"• {escape(g.name)} ({texts('role.' + role.value)})" for g, role in stored.groups]
     steps = "; ".join(
@@ -186,13 +160,8 @@ async def forget(message: Message, member: Member, texts: Texts) -> None:
     await message.answer(texts("forget.confirm"), reply_markup=forget_keyboard(texts))
 
 
-async def forget_chosen(
-    query: CallbackQuery,
-    callback_data: ForgetButton,
-    uow: UnitOfWork,
-    member: Member | None,
-    texts: Texts,
-) -> None:
+async def forget_chosen(query: CallbackQuery, callback_data: ForgetButton, turn: Turn) -> None:
+    uow, member, texts = turn.uow, turn.member, turn.texts
     if callback_data.confirm and member is not None:
         await staff.forget(uow, member)
         await query.answer()
@@ -204,13 +173,8 @@ async def forget_chosen(
         await query.message.edit_text(done)
 
 
-async def help_command(
-    message: Message,
-    uow: UnitOfWork,
-    member: Member | None,
-    texts: Texts,
-    admin_ids: frozenset[int],
-) -> None:
+async def help_command(message: Message, turn: Turn, admin_ids: frozenset[int]) -> None:
+    uow, member, texts = turn.uow, turn.member, turn.texts
     user = message.from_user
     found = await staff.standing(uow, user.id, member, admin_ids) if user else None
     if found is None or (member is None and not found.admin):

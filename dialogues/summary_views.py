@@ -1,7 +1,7 @@
 """The weekly summaries as text: the summary as Telegram HTML (split under Telegram's limit),
 its chart pages as photo parts, the week so far, and the CSV and Markdown exports. What a
 summary may show is decided below (services.weekly, domain.summary); this only words it. The
-charts themselves are drawn above, in bot/ (matplotlib): a handler is given `ChartPhotos`.
+charts themselves are drawn above, in bot/ (Pillow): a handler is given `ChartPhotos`.
 """
 
 from __future__ import annotations

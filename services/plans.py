@@ -36,6 +36,7 @@ from pydantic_core import ErrorDetails
 from domain import yaml_lines
 from domain.calendar import local_date
 from domain.model import Break, DateRange, Group, Organisation, OrgKind
+from domain.problems import Problem
 from domain.schedule_text import format_weekdays, parse_hhmm, parse_modules, parse_weekdays
 from domain.yaml_lines import Lines, YamlPath
 from services import admin, membership
@@ -297,17 +298,6 @@ _KEYS_UNDER: Mapping[str | None, type[BaseModel]] = {
 
 
 # --- problems ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    file: str
-    line: int  # 1-based; 0 when the problem is the file itself (missing, unreadable)
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.message}"
 
 
 class PlanError(AdminError):

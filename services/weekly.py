@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from pydantic import TypeAdapter
 
 from content.loader import Catalogue
-from content.schema import Module
+from content.schema import Module, Step
 from domain.calendar import current_week, local_datetime, week_closes_at
 from domain.deliveries import Delivery, Kind
 from domain.model import DEFAULT_LANGUAGE, Group, Role
@@ -103,17 +103,7 @@ class WeekSummaries:
                 if step_week is None or step_week > week or not ref.asks:
                     continue
                 _, step = self.catalogue.step(plan.rollout.package_id, ref.step_id)
-                q = step.question
-                found[ref.step_id] = QuestionInfo(
-                    step_id=step.id,
-                    title=step.title,
-                    kind=q.kind,
-                    prompt=q.prompt,
-                    options=tuple(q.options or ()),
-                    scale_labels=(q.scale_labels[0], q.scale_labels[1]) if q.scale_labels else None,
-                    pool_key=q.pool or "",
-                    week=step_week,
-                )
+                found[ref.step_id] = question_info(step, step_week)
         return sorted(found.values(), key=lambda q: (q.week, q.step_id))
 
     async def close_week(
@@ -343,3 +333,18 @@ def _owed(
         "week": week,
         "due_at": now,
     }
+
+
+def question_info(step: Step, week: date) -> QuestionInfo:
+    """What a summary needs of a step's question, for the week it was asked in."""
+    q = step.question
+    return QuestionInfo(
+        step_id=step.id,
+        title=step.title,
+        kind=q.kind,
+        prompt=q.prompt,
+        options=tuple(q.options or ()),
+        scale_labels=(q.scale_labels[0], q.scale_labels[1]) if q.scale_labels else None,
+        pool_key=q.pool or "",
+        week=week,
+    )

@@ -6,6 +6,7 @@ Read with `ast`, so an import inside a function (the usual way round a circle) c
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
@@ -149,12 +150,18 @@ def repository_calls(path: Path) -> list[str]:
         if (
             isinstance(node, ast.Attribute)
             and isinstance(node.value, ast.Attribute)
-            and isinstance(node.value.value, ast.Name)
-            and node.value.value.id == "uow"
+            and _is_unit_of_work(node.value.value)
             and node.value.attr in REPOSITORIES
         ):
             found.append(f"{path.name}:{node.lineno} uow.{node.value.attr}.{node.attr}")
     return found
+
+
+def _is_unit_of_work(node: ast.expr) -> bool:
+    """`uow`, or a context's `turn.uow` / `call.uow`."""
+    if isinstance(node, ast.Name):
+        return node.id == "uow"
+    return isinstance(node, ast.Attribute) and node.attr == "uow"
 
 
 def test_handlers_and_the_cli_call_services_never_a_repository() -> None:
@@ -167,3 +174,40 @@ def test_the_rule_sees_a_repository_call(tmp_path: Path) -> None:
     handler = tmp_path / "staff.py"
     handler.write_text("async def pause(uow):\n    await uow.members.pause(1, None)\n")
     assert repository_calls(handler) == ["staff.py:2 uow.members.pause"]
+
+
+def test_the_rule_sees_a_repository_call_through_a_context(tmp_path: Path) -> None:
+    handler = tmp_path / "admin.py"
+    handler.write_text("async def pause(call):\n    await call.uow.rollouts.pause(1)\n")
+    assert repository_calls(handler) == ["admin.py:2 uow.rollouts.pause"]
+
+
+# A handler gets the update's context as one typed object (dialogues/turn.py, or AdminGuard's
+# dialogues/admin_call.py), never these loose: aiogram matches parameters by name, so a loose
+# one would silently stop arriving if the middleware renamed it.
+LOOSE_CONTEXT = frozenset({"uow", "now", "org", "group", "rollout", "catalogue", "super_admin"})
+
+
+def loose_handler_parameters(path: Path) -> list[str]:
+    source = path.read_text(encoding="utf-8")
+    registered = set(re.findall(r"\.register\(\s*(\w+)", source))
+    found = []
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.AsyncFunctionDef) and node.name in registered:
+            loose = sorted({a.arg for a in node.args.args} & LOOSE_CONTEXT)
+            found += [f"{path.name}:{node.lineno} {node.name}({', '.join(loose)})"] if loose else []
+    return found
+
+
+def test_handlers_take_their_context_as_one_object() -> None:
+    modules = sorted((ROOT / "dialogues").rglob("*.py"))
+    assert [loose for path in modules for loose in loose_handler_parameters(path)] == []
+
+
+def test_the_rule_sees_a_loose_parameter(tmp_path: Path) -> None:
+    handler = tmp_path / "staff.py"
+    handler.write_text(
+        "async def today(message, uow, now):\n    pass\n\n"
+        "def register(router):\n    router.message.register(today)\n"
+    )
+    assert loose_handler_parameters(handler) == ["staff.py:1 today(now, uow)"]

@@ -100,6 +100,8 @@ def _is_text_call(call: ast.Call) -> bool:
     func = call.func
     if isinstance(func, ast.Name):
         return func.id in TEXT_CALLS
+    if isinstance(func, ast.Attribute):  # call.texts("key"), turn.texts("key")
+        return func.attr == "texts"
     return (
         isinstance(func, ast.Call)
         and isinstance(func.func, ast.Name)
