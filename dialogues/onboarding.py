@@ -72,6 +72,7 @@ async def start_with_invite(
 
 async def start_without_invite(message: Message, turn: Turn) -> None:
     uow, member, texts = turn.uow, turn.member, turn.texts
+    # someone who blocked the bot and is back (unblocking sends /start) is written to again
     member_now = await staff.back_after_blocking(uow, member)
     await message.answer(texts("start.member" if member_now else "start.no_invite"))
 
