@@ -32,7 +32,7 @@ from domain.errors import NotFound
 from domain.model import Organisation
 from domain.pacing import in_waking_hours
 from domain.schedule_text import parse_hhmm
-from services import admin, admin_views, rollouts
+from services import admin, rollouts
 from services.plans import format_modules
 
 COMMON_TIMES = ("07:30", "07:45", "08:00", "08:15", "08:30", "08:45", "09:00")
@@ -164,8 +164,8 @@ async def preview(call: OrgCall, draft: Draft) -> Screen | None:
             steps=n_steps,
         )
         sent = None
-        if draft.get("rollout"):  # ticked: what went out by the plan as it stands, before the move
-            current = await admin_views.rollout(uow, draft["rollout"])
+        if drafted.current is not None:  # ticked: what went out by the plan before the move
+            current = drafted.current
             before = await plan_in_group(uow, partial(outline, catalogue), org, group, current)
             sent = before.due_index(now) if before else None
         package = catalogue[rollout.package_id]

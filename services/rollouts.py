@@ -32,7 +32,7 @@ class RolloutDraft:
 class Drafted:
     group: Group
     rollout: Rollout  # as saving leaves it (a new one not saved yet has the id DRAFT_ID)
-    n_steps: int
+    current: Rollout | None = None  # the rollout being moved, as it stands (None: a new one)
 
 
 async def drafted(
@@ -52,7 +52,7 @@ async def drafted(
             draft.weekdays,
             draft.send_time,
         )
-        return Drafted(group, rollout, n_steps)
+        return Drafted(group, rollout)
     found = await admin_views.rollout_in(uow, group, draft.rollout_id)
     _, dates = await admin.step_dates(uow, found, n_steps)
     moved = admin.moved(
@@ -64,7 +64,7 @@ async def drafted(
         weekdays=draft.weekdays,
         send_time=draft.send_time,
     )
-    return Drafted(group, moved, n_steps)
+    return Drafted(group, moved, found)
 
 
 async def save(
@@ -76,11 +76,12 @@ async def save(
     now: datetime,
 ) -> Drafted:
     """Adds the drafted rollout to its group, or moves the one it names; the saved rollout.
-    Refused as `drafted` refuses; the caller commits."""
-    planned = await drafted(uow, org, draft, n_steps, now)
+    Refused as `drafted` refuses (add_rollout and reschedule_rollout check the same rules);
+    the caller commits."""
+    group = await admin_views.group_in(uow, org, draft.group_id)
     if draft.rollout_id is None:
         request = admin.RolloutRequest(
-            f"{org.slug}/{planned.group.slug}",
+            f"{org.slug}/{group.slug}",
             draft.package_id,
             draft.modules,
             draft.start,
@@ -88,8 +89,8 @@ async def save(
             draft.send_time,
         )
         saved, _ = await admin.add_rollout(uow, request, packages)
-        return Drafted(planned.group, saved, n_steps)
-    found = await admin_views.rollout(uow, draft.rollout_id)
+        return Drafted(group, saved)
+    found = await admin_views.rollout_in(uow, group, draft.rollout_id)
     await admin.reschedule_rollout(
         uow,
         found,
@@ -99,4 +100,4 @@ async def save(
         weekdays=draft.weekdays,
         send_time=draft.send_time,
     )
-    return Drafted(planned.group, await admin_views.rollout(uow, found.id), n_steps)
+    return Drafted(group, await admin_views.rollout(uow, found.id), found)
