@@ -302,10 +302,7 @@ def _ask_username(settings: Settings, token: str) -> str:
 def _packages() -> dict[str, tuple[int, ...]]:
     from content.loader import load_packages
 
-    return {
-        package_id: tuple(module.number for module in package.modules)
-        for package_id, package in load_packages().items()
-    }
+    return load_packages().module_numbers()
 
 
 def _step_count(package_id: str, modules: tuple[int, ...]) -> int:

@@ -131,7 +131,6 @@ async def seed_school(
 ) -> dict[str, str]:
     """Nordby skole with one staff group, a rollout, and invite codes for staff and leaders
     (the demo's school, and the tests')."""
-    packages = {p.id: tuple(m.number for m in p.modules) for p in app.catalogue.values()}
     now = datetime.now(UTC)
     async with app.uow_factory() as uow:
         await admin.add_org(uow, "nordby", "Nordby skole", OrgKind.SCHOOL, "Europe/Oslo")
@@ -139,7 +138,7 @@ async def seed_school(
         request = admin.RolloutRequest(
             "nordby/laerere", package, parse_modules(modules), start, parse_weekdays(weekdays), at
         )
-        await admin.add_rollout(uow, request, packages)
+        await admin.add_rollout(uow, request, app.catalogue.module_numbers())
         staff = await admin.make_invite(uow, "nordby/laerere", Role.STAFF, now)
         leader = await admin.make_invite(uow, "nordby/laerere", Role.LEADER, now)
         await uow.commit()

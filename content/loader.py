@@ -102,6 +102,13 @@ class Catalogue(Mapping[str, Package]):
             }
         return self._words[language]
 
+    def module_numbers(self) -> dict[str, tuple[int, ...]]:
+        """Each package's module numbers, by package id: what a rollout or plan may name."""
+        return {
+            package_id: tuple(module.number for module in package.modules)
+            for package_id, package in self._packages.items()
+        }
+
     def step(self, package_id: str, step_id: str) -> tuple[Module, Step]:
         try:
             return self._steps[(package_id, step_id)]

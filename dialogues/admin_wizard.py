@@ -202,7 +202,7 @@ async def time_typed(message: Message, state: FSMContext, call: OrgCall) -> None
 
 async def _save(query: CallbackQuery, state: FSMContext, call: OrgCall, draft: Draft) -> None:
     catalogue = call.catalogue
-    packages = {p.id: tuple(m.number for m in p.modules) for p in catalogue.values()}
+    packages = catalogue.module_numbers()
     try:
         wanted, n_steps = rollout_draft(draft), steps_of(catalogue, draft)
         saved = await rollouts.save(call.uow, call.org, wanted, n_steps, packages, call.now)

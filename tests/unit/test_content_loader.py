@@ -542,3 +542,11 @@ def test_naming_a_mirror_checks_its_package(tmp_path: Path) -> None:
     write_package(tmp_path)
     assert lint([tmp_path / "test.en.yaml"]) == []
     assert list(load_packages([tmp_path])) == ["test"]
+
+
+def test_the_catalogue_names_each_packages_modules_for_rollouts_and_plans() -> None:
+    """An introduction module and six (school) or seven (kindergarten) more, in order."""
+    assert load_packages().module_numbers() == {
+        "barnehagemiljo": (0, 1, 2, 3, 4, 5, 6, 7),
+        "skolemiljo": (0, 1, 2, 3, 4, 5, 6),
+    }
