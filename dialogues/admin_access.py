@@ -80,9 +80,8 @@ class AdminGuard(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         texts: Texts = data["texts"]
         state: FSMContext | None = data.get("state")
-        user = getattr(event, "from_user", None)
-        call = admin_call(data, user.id if user is not None else None)
         if isinstance(event, CallbackQuery):
+            call = admin_call(data, event.from_user.id)
             found = await authorise(call, event.from_user.id, data.get("callback_data"))
             if found is None:
                 await event.answer(texts("admin.not_allowed"), show_alert=True)
@@ -90,9 +89,9 @@ class AdminGuard(BaseMiddleware):
             if state is not None:
                 await state.set_state(None)  # a button press abandons whatever was being typed
         elif isinstance(event, Message) and (typed := get_flag(data, TYPED_FLAG)) is not None:
-            found = None
+            user, found = event.from_user, None
             if user is not None and state is not None:
-                found = await authorise_typing(call, user.id, state, typed)
+                found = await authorise_typing(admin_call(data, user.id), user.id, state, typed)
             if found is None:
                 if state is not None:
                     await state.set_state(None)
