@@ -35,6 +35,7 @@ from content.loader import Catalogue, load_packages
 from content.outline import outline
 from dialogues import routers
 from dialogues.journey import Journey
+from services.planning import plan_all_anew
 from storage.db import make_engine, make_sessions, upgrade
 from storage.locks import TickLock, migrating, tick_lock
 from storage.uow import UnitOfWorkFactory
@@ -140,6 +141,7 @@ async def build_app(
         await upgrade(engine)
     lock = tick_lock(engine)  # on SQLite, also warns when another process uses the file
     uow_factory = UnitOfWorkFactory(make_sessions(engine), settings.mark_key(token))
+    await plan_all_anew(uow_factory)
     metrics = Metrics()
     bot = make_bot(settings, token)
     others = [make_bot(settings, more) for more in settings.more_bot_tokens]

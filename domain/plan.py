@@ -15,10 +15,14 @@ from domain.calendar import (
     local_datetime,
     local_time,
     local_to_utc,
+    week_closes_at,
     week_of,
 )
 from domain.model import Group, Organisation, Rollout
-from domain.schedule import due_step_index, plan_step_dates
+from domain.schedule import due_step_index, plan_step_dates, reminder_at
+
+# Reminders look back this many steps (services.planning): an older step's week is closed.
+REMINDER_LOOKBACK = 7
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,51 @@ class RolloutPlan:
     @property
     def last_day(self) -> date | None:
         return self.dates[-1] if self.dates else None
+
+
+def next_owed_moment(plans: list[RolloutPlan], now: datetime) -> datetime | None:
+    """The first moment after `now` at which the group with these plans can owe something new:
+    a step's send moment, a module's kick-off (the day before its first step), a reminder's
+    morning, a week's summary moment. None: nothing is ahead. Between two such moments a plan
+    owes nothing new unless what it is drawn from is written (someone joins, resumes, a rollout
+    or the calendar changes), and the storage marks the group for planning then."""
+    ahead = [m for plan in plans if (m := _next_moment(plan, now)) is not None]
+    return min(ahead, default=None)
+
+
+def _next_moment(plan: RolloutPlan, now: datetime) -> datetime | None:
+    """Scans from the oldest step a reminder can still be owed for up to the first step not
+    yet sent: every moment a later step brings is later than that step's own send moment."""
+    due = plan.due_index(now)
+    start = 0 if due is None else max(0, due - REMINDER_LOOKBACK)
+    g = plan.group
+    moments: list[datetime] = []
+    for index in range(start, len(plan.steps)):
+        send = plan.send_at(index)
+        week = plan.week(index)
+        day = plan.dates[index]
+        if send is None or week is None or day is None:
+            break  # an open-ended pause: the rest waits for the rollout to be edited
+        closes = week_closes_at(week, g.summary_weekday, g.summary_time, plan.tz)
+        moments += [send, closes]
+        if index == 0 or plan.steps[index - 1].module != plan.steps[index].module:
+            moments.append(send - timedelta(days=1))  # the module's kick-off
+        if plan.steps[index].asks:
+            remind = reminder_at(day, plan.rollout.send_time, plan.tz, plan.closed, closes)
+            moments += [remind] if remind is not None else []
+        if send > now:
+            moments += _next_kickoff(plan, index)
+            break
+    return min((m for m in moments if m > now), default=None)
+
+
+def _next_kickoff(plan: RolloutPlan, index: int) -> list[datetime]:
+    """The next module's kick-off: a day before its first step, which across a change of
+    summer time is not always after step `index` goes out."""
+    module = plan.steps[index].module
+    later = next((i for i in range(index, len(plan.steps)) if plan.steps[i].module != module), None)
+    send = None if later is None else plan.send_at(later)
+    return [] if send is None else [send - timedelta(days=1)]
 
 
 def build_plan(

@@ -2,12 +2,16 @@
 
 Nothing here sends: it only enqueues (idempotently, by each delivery's unique key), so a restart,
 a second instance or a tick run twice finds the same work and adds nothing twice.
+
+A tick plans only the groups whose next owed moment has come (`domain.plan.next_owed_moment`,
+kept in the database) or whose plan's data was written since (the repositories mark them), so
+a minute that owes nothing reads a few rows however many groups there are.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -15,10 +19,10 @@ from typing import Any
 from domain.calendar import local_date, local_to_utc, week_closes_at
 from domain.deliveries import Kind, step_delivery
 from domain.model import Role
-from domain.plan import RolloutPlan
+from domain.plan import RolloutPlan, next_owed_moment
 from domain.schedule import reminder_at
 from services.pacing import Pacing, book_rows
-from services.schedule import Outline, live_plans
+from services.schedule import Outline, group_plans
 from services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -55,7 +59,10 @@ async def plan_due(
     into their minutes before they are written, so they are written once."""
     report = PlanReport()
     async with uow_factory() as uow:
-        plans = await live_plans(uow, outline)
+        seen = await uow.groups.due_for_planning(now)
+        if not seen:
+            return report
+        plans = await group_plans(uow, sorted(seen), outline)
         wanted = Wanted()
         for plan in plans:
             wanted.add(plan, now)
@@ -67,21 +74,52 @@ async def plan_due(
         report.steps = await uow.deliveries.enqueue(steps)
         report.reminders = await _reminders(uow, wanted.reminders)
         await uow.commit()
-        if close_week is None:
-            return report
         closing = {(p.group.id, w): p for p in plans for w in _weeks_to_close(p, now)}
         if closing:
             since = min(week for _, week in closing)
             groups = {group for group, _ in closing}
             for done in await uow.deliveries.weeks_summarised(groups, since):
                 closing.pop(done, None)
+    if close_week is None:  # the weeks are left to a tick that closes them
+        await _settle(uow_factory, seen, plans, now, unsettled={g for g, _ in closing})
+        return report
     for (group, week), plan in sorted(closing.items(), key=lambda item: item[0][1]):
         async with uow_factory() as uow:
             added = await close_week(uow, plan, week, now)
         if added:
             report.summaries += added
             report.weeks_closed.append((group, week))
+    await _settle(uow_factory, seen, plans, now)
     return report
+
+
+async def _settle(
+    uow_factory: UnitOfWorkFactory,
+    seen: dict[int, int],
+    plans: list[RolloutPlan],
+    now: datetime,
+    unsettled: Collection[int] = (),
+) -> None:
+    """Each planned group is left alone until its next owed moment. Written last: a tick that
+    failed before this point leaves its groups due, and the next one plans them again."""
+    by_group: dict[int, list[RolloutPlan]] = {g: [] for g in seen if g not in unsettled}
+    for plan in plans:
+        by_group.get(plan.group.id, []).append(plan)
+    marks = [
+        (group, seen[group], next_owed_moment(group_plans, now))
+        for group, group_plans in sorted(by_group.items())
+    ]
+    async with uow_factory() as uow:
+        await uow.groups.planned(marks)
+        await uow.commit()
+
+
+async def plan_all_anew(uow_factory: UnitOfWorkFactory) -> None:
+    """At start: every group is planned at the first tick, since the packages' steps (and so
+    the moments ahead) may have changed with the new version."""
+    async with uow_factory() as uow:
+        await uow.groups.replan_all()
+        await uow.commit()
 
 
 @dataclass

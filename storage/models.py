@@ -114,6 +114,11 @@ class GroupRow(Base):
     summary_weekday: Mapped[int] = mapped_column(Integer, default=4)
     summary_time: Mapped[time] = mapped_column(Time, default=time(14, 0))
     linked_chat_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # When the clock next works out what the group is owed (services.planning); NULL: at the
+    # next tick. A write a plan is drawn from sets it to NULL and counts a change, so a tick that
+    # planned from what it read before that write leaves the group to the next tick.
+    plan_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    plan_changes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class MemberRow(Base):

@@ -12,6 +12,7 @@ from domain.language import reader_language
 from domain.model import Invite, Member, Membership, Role
 from storage.models import GroupRow, InviteRow, MemberRow, MembershipRow, OrganisationRow
 from storage.repositories import NotFound
+from storage.repositories.replan import groups_of_member, groups_of_members, replan
 
 
 class MemberRepository:
@@ -66,19 +67,21 @@ class MemberRepository:
 
     async def set_send_time(self, member_id: int, send_time: time | None) -> None:
         await self._set(member_id, send_time=send_time)
+        await replan(self.session, groups_of_member(member_id))
 
     async def pause(self, member_id: int, until: date | None) -> None:
         await self._set(member_id, paused=True, paused_until=until)
 
     async def resume(self, member_id: int) -> None:
         await self._set(member_id, paused=False, paused_until=None)
+        await replan(self.session, groups_of_member(member_id))
 
     async def resume_due(self, today: date) -> int:
         """Members whose /pause ran until a day before today are active again."""
+        ending = (MemberRow.paused.is_(True), MemberRow.paused_until < today)
+        await replan(self.session, groups_of_members(select(MemberRow.id).where(*ending)))
         result = await self.session.execute(
-            update(MemberRow)
-            .where(MemberRow.paused.is_(True), MemberRow.paused_until < today)
-            .values(paused=False, paused_until=None)
+            update(MemberRow).where(*ending).values(paused=False, paused_until=None)
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
@@ -91,6 +94,9 @@ class MemberRepository:
             .where(MemberRow.telegram_id == chat_id)
             .values(unreachable=unreachable)
         )
+        if not unreachable:
+            reached = select(MemberRow.id).where(MemberRow.telegram_id == chat_id)
+            await replan(self.session, groups_of_members(reached))
 
     async def forget(self, member_id: int) -> None:
         """Deletes the member; memberships, deliveries and participation go with them (cascade).
@@ -112,6 +118,7 @@ class MemberRepository:
             MembershipRow(member_id=member_id, group_id=group_id, role=role.value, joined_on=today)
         )
         await self.session.flush()
+        await replan(self.session, GroupRow.id == group_id)
         return True
 
     async def in_group(self, group_id: int) -> list[tuple[Member, Role, date]]:

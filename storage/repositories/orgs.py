@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from typing import cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Table, bindparam, delete, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.model import Break, DateRange, Group, Organisation, OrgKind
 from storage.models import BreakRow, GroupRow, MembershipRow, OrgAdminRow, OrganisationRow
 from storage.repositories import NotFound
+from storage.repositories.replan import replan
 
 IDS_PER_QUERY = 500  # SQLite's older builds allow 999 parameters
+NOTHING_AHEAD = datetime(9999, 12, 31, tzinfo=UTC)  # a group with no step, reminder or week to come
 
 
 class OrganisationRepository:
@@ -36,6 +39,7 @@ class OrganisationRepository:
     async def update(self, org_id: int, *, name: str, kind: OrgKind, timezone: str) -> None:
         row = await self.session.get_one(OrganisationRow, org_id)
         row.name, row.kind, row.timezone = name, kind.value, timezone
+        await replan(self.session, GroupRow.org_id == org_id)  # the time zone moves every plan
 
     async def set_language(self, org_id: int, language: str | None) -> None:
         """The written standard its members get unless they chose one; None: Telegram's."""
@@ -115,16 +119,19 @@ class OrganisationRepository:
         if row is None:
             self.session.add(BreakRow(org_id=org_id, name=name, start_date=start, end_date=end))
             await self.session.flush()
+            await replan(self.session, GroupRow.org_id == org_id)
             return True
         if (row.name, row.end_date) == (name, end):
             return False
         row.name, row.end_date = name, end
+        await replan(self.session, GroupRow.org_id == org_id)
         return True
 
     async def remove_break(self, org_id: int, start: date) -> bool:
         result = await self.session.execute(
             delete(BreakRow).where(BreakRow.org_id == org_id, BreakRow.start_date == start)
         )
+        await replan(self.session, GroupRow.org_id == org_id)
         return bool(getattr(result, "rowcount", 0))
 
     async def add_admin(self, org_id: int, telegram_id: int) -> bool:
@@ -223,7 +230,38 @@ class GroupRepository:
             row.summary_weekday = summary_weekday
         if summary_time is not None:
             row.summary_time = summary_time
+        await replan(self.session, GroupRow.id == group_id)
         return before != (row.name, row.summary_weekday, row.summary_time)
+
+    async def due_for_planning(self, now: datetime) -> dict[int, int]:
+        """Group id -> its count of changes, for the groups whose planning moment has come."""
+        query = select(GroupRow.id, GroupRow.plan_changes).where(
+            or_(GroupRow.plan_at.is_(None), GroupRow.plan_at <= now)
+        )
+        return {group_id: changes for group_id, changes in await self.session.execute(query)}
+
+    async def planned(self, marks: list[tuple[int, int, datetime | None]]) -> None:
+        """(group, changes seen, next moment; None: nothing ahead): each group is left until
+        its next moment, unless it changed since it was read or a write holds it now (it stays
+        due: the next tick plans it again)."""
+        if not marks:
+            return
+        groups = cast(Table, GroupRow.__table__)  # Core: one executemany, not the ORM's bulk mode
+        unchanged = (
+            select(groups.c.id)
+            .where(groups.c.id == bindparam("group"), groups.c.plan_changes == bindparam("seen"))
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        statement = update(groups).where(groups.c.id == unchanged).values(plan_at=bindparam("at"))
+        await self.session.execute(
+            statement,
+            [{"group": g, "seen": seen, "at": at or NOTHING_AHEAD} for g, seen, at in marks],
+        )
+
+    async def replan_all(self) -> None:
+        """Every group is planned at the next tick (the content may have changed)."""
+        await replan(self.session, true())
 
     async def bot_ids(self, group_ids: list[int]) -> dict[int, int]:
         """Group id -> the bot id of its organisation's own bot, for the groups whose

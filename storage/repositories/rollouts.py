@@ -8,8 +8,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.model import Pause, Rollout, RolloutStatus
-from storage.models import PauseRow, RolloutRow
+from storage.models import GroupRow, PauseRow, RolloutRow
 from storage.repositories import NotFound
+from storage.repositories.replan import replan
 
 
 class RolloutRepository:
@@ -37,6 +38,7 @@ class RolloutRepository:
         )
         self.session.add(row)
         await self.session.flush()
+        await self._replan(row.id)
         return await self.get(row.id)
 
     async def get(self, rollout_id: int) -> Rollout:
@@ -80,15 +82,18 @@ class RolloutRepository:
     ) -> None:
         row = await self.session.get_one(RolloutRow, rollout_id)
         row.start_date, row.weekdays, row.send_time = start, _ints(sorted(weekdays)), send_time
+        await self._replan(rollout_id)
 
     async def set_status(self, rollout_id: int, status: RolloutStatus) -> None:
         await self.session.execute(
             update(RolloutRow).where(RolloutRow.id == rollout_id).values(status=status.value)
         )
+        await self._replan(rollout_id)
 
     async def add_pause(self, rollout_id: int, start: date) -> None:
         self.session.add(PauseRow(rollout_id=rollout_id, start_date=start, end_date=None))
         await self.session.flush()
+        await self._replan(rollout_id)
 
     async def end_pause(self, rollout_id: int, last_day: date) -> None:
         """Closes the open pause on `last_day`; the plan goes on from the next open day."""
@@ -97,6 +102,12 @@ class RolloutRepository:
             .where(PauseRow.rollout_id == rollout_id, PauseRow.end_date.is_(None))
             .values(end_date=last_day)
         )
+        await self._replan(rollout_id)
+
+    async def _replan(self, rollout_id: int) -> None:
+        """The rollout's group is planned again at the next tick."""
+        group = select(RolloutRow.group_id).where(RolloutRow.id == rollout_id)
+        await replan(self.session, GroupRow.id.in_(group))
 
     async def _to_domain(self, rows: list[RolloutRow]) -> list[Rollout]:
         if not rows:

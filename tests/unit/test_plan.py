@@ -6,7 +6,13 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from domain.model import Group, Organisation, OrgKind, Pause, Rollout
-from domain.plan import RolloutPlan, StepRef, build_plan, queue_after_each_other
+from domain.plan import (
+    RolloutPlan,
+    StepRef,
+    build_plan,
+    next_owed_moment,
+    queue_after_each_other,
+)
 
 OSLO = ZoneInfo("Europe/Oslo")
 ORG = Organisation(1, "nordby", "Nordby skole", OrgKind.SCHOOL)
@@ -80,3 +86,34 @@ def test_a_step_knows_its_place_in_its_module_and_its_week() -> None:
     assert plan.week(4) == date(2027, 1, 4)  # Friday 08:00 is before Friday's 14:00 close
     assert plan.send_at(0) == at(date(2027, 1, 4), 8)
     assert plan.send_at(0, time(9, 30)) == at(date(2027, 1, 4), 9, 30)
+
+
+def two_modules() -> RolloutPlan:
+    """Module 0's five steps from Monday 4 January 2027, module 1's three from the 11th."""
+    return build_plan(rollout(1, date(2027, 1, 4)), GROUP, ORG, steps(5) + steps(3, module=1))
+
+
+def test_the_next_owed_moment_is_the_next_kickoff_step_reminder_or_summary() -> None:
+    plan = two_modules()
+    assert GROUP.summary_weekday == 4 and GROUP.summary_time == time(14)
+    moments = [
+        (at(date(2027, 1, 2), 12), at(date(2027, 1, 3), 8)),  # module 0's kick-off
+        (at(date(2027, 1, 3), 12), at(date(2027, 1, 4), 8)),  # the first step
+        (at(date(2027, 1, 4), 8), at(date(2027, 1, 5), 8)),  # the next step and a reminder
+        (at(date(2027, 1, 8), 8), at(date(2027, 1, 8), 14)),  # the week's summary
+        (at(date(2027, 1, 8), 14), at(date(2027, 1, 10), 8)),  # module 1's kick-off
+        (at(date(2027, 1, 13), 8), at(date(2027, 1, 14), 8)),  # the last step's reminder
+        (at(date(2027, 1, 14), 8), at(date(2027, 1, 15), 14)),  # the last week's summary
+    ]
+    for now, expected in moments:
+        assert next_owed_moment([plan], now) == expected, now
+    assert next_owed_moment([plan], at(date(2027, 1, 15), 14)) is None
+
+
+def test_a_group_waits_for_the_earliest_of_its_rollouts_and_not_for_a_paused_one() -> None:
+    paused = rollout(2, date(2027, 1, 4), pauses=(Pause(date(2027, 1, 4)),))
+    held = build_plan(paused, GROUP, ORG, steps(3, module=1))
+    assert next_owed_moment([held], at(date(2027, 1, 2), 12)) is None
+    assert next_owed_moment([held, two_modules()], at(date(2027, 1, 2), 12)) == at(
+        date(2027, 1, 3), 8
+    )
