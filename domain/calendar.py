@@ -77,6 +77,9 @@ def _require_aware(instant: datetime) -> None:
         raise ValueError(f"{instant!r} has no time zone: pass an aware datetime")
 
 
+# A country's groups share their days, send times and zone: a planning tick converts the same
+# few hundred wall times thousands of times over.
+@lru_cache(maxsize=65536)
 def local_to_utc(day: date, at: time, tz: str) -> datetime:
     """UTC instant of wall time `at` on `day` in `tz` (gap: first valid instant; fold: first)."""
     if at.tzinfo is not None:
@@ -107,6 +110,7 @@ def _end_of_gap(wall: datetime, zone: ZoneInfo) -> datetime:
     return datetime.fromtimestamp(high, UTC)
 
 
+@lru_cache(maxsize=65536)
 def local_datetime(instant: datetime, tz: str) -> datetime:
     """The naive local wall clock in `tz` at an aware `instant` (fold set on the repeated hour)."""
     _require_aware(instant)

@@ -64,6 +64,7 @@ def minute_of(instant: datetime) -> datetime:
     return instant.replace(second=0, microsecond=0)
 
 
+@lru_cache(maxsize=4096)  # a morning's 200,000 sends share a handful of nominal times
 def minute_from(instant: datetime) -> datetime:
     """The first whole minute at or after `instant`: a booking is never early."""
     start = minute_of(instant)
@@ -147,6 +148,7 @@ def _booking_order(item: Unbooked) -> tuple[datetime, int, int, int, int]:
     return (nominal, KIND_ORDER.get(item.kind, 9), _rotation(item.group, nominal), *_tail(item))
 
 
+@lru_cache(maxsize=65536)  # every staff member of a group asks the same
 def _rotation(group: int | None, day: datetime) -> int:
     """A group's place in the day's order: fixed within a day (its staff stay together),
     shuffled between days (no school is always last)."""

@@ -53,10 +53,10 @@ async def plan_due(
 ) -> PlanReport:
     """Enqueues every step, reminder, kick-off and weekly summary owed at `now`.
 
-    The plans are worked out in memory; the database is then asked once per kind of work and
-    step (not once per group), so the cost of a tick that finds nothing new stays small at
-    thousands of groups. With `pacing`, the kick-offs and steps (a morning's bulk) are booked
-    into their minutes before they are written, so they are written once."""
+    The due groups' plans are worked out in memory; the database is then asked once per kind
+    of work and step (not once per group). With `pacing`, the kick-offs, steps and reminders
+    (a morning's bulk) are booked into their minutes before they are written, so they are
+    written once."""
     report = PlanReport()
     async with uow_factory() as uow:
         seen = await uow.groups.due_for_planning(now)
@@ -68,11 +68,12 @@ async def plan_due(
             wanted.add(plan, now)
         kickoffs = await _kickoffs(uow, wanted.kickoffs)
         steps = await _steps(uow, wanted.steps, now)
+        reminders = await _reminders(uow, wanted.reminders)
         if pacing is not None:
-            await book_rows(uow, kickoffs + steps, now, pacing)
+            await book_rows(uow, kickoffs + steps + reminders, now, pacing)
         report.kickoffs = await uow.deliveries.enqueue(kickoffs)
         report.steps = await uow.deliveries.enqueue(steps)
-        report.reminders = await _reminders(uow, wanted.reminders)
+        report.reminders = await uow.deliveries.enqueue(reminders)
         await uow.commit()
         closing = {(p.group.id, w): p for p in plans for w in _weeks_to_close(p, now)}
         if closing:
@@ -200,14 +201,14 @@ async def _steps(
 
 async def _reminders(
     uow: UnitOfWork, wanted: dict[tuple[str, datetime, str], list[RolloutPlan]]
-) -> int:
-    added = 0
+) -> list[dict[str, Any]]:
+    rows = []
     for (step_id, at, tz), plans in wanted.items():
         rollouts = [plan.rollout.id for plan in plans]
-        added += await uow.deliveries.owe_reminders(
+        rows += await uow.deliveries.reminders_owed(
             rollouts, step_id, sent_before=_start_of_day(at, tz), due_at=at
         )
-    return added
+    return rows
 
 
 async def _kickoffs(

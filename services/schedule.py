@@ -22,7 +22,10 @@ async def live_plans(uow: UnitOfWork, outline: Outline) -> list[RolloutPlan]:
 
 
 async def group_plans(uow: UnitOfWork, group_ids: list[int], outline: Outline) -> list[RolloutPlan]:
-    rollouts = [r for r in await uow.rollouts.of_groups(group_ids) if r.status != "cancelled"]
+    rollouts = []
+    for start in range(0, len(group_ids), GROUPS_PER_QUERY):
+        chunk = group_ids[start : start + GROUPS_PER_QUERY]
+        rollouts += [r for r in await uow.rollouts.of_groups(chunk) if r.status != "cancelled"]
     return await _plans(uow, rollouts, outline)
 
 
@@ -37,8 +40,12 @@ async def _plans(uow: UnitOfWork, rollouts: list[Rollout], outline: Outline) -> 
         )
     orgs = await uow.orgs.many({g.org_id for g in groups.values()})
     plans = []
+    outlines: dict[tuple[str, tuple[int, ...]], tuple[StepRef, ...] | None] = {}
     for rollout in rollouts:
-        steps = outline(rollout.package_id, rollout.modules)
+        key = (rollout.package_id, rollout.modules)
+        if key not in outlines:
+            outlines[key] = outline(*key)
+        steps = outlines[key]
         if steps is None:
             log.error("rollout %s names an unknown package or module", rollout.id)
             continue
