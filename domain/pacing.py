@@ -23,7 +23,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 from domain.calendar import local_datetime, local_to_utc
@@ -145,14 +145,15 @@ def awake(minute: datetime, timezone: str) -> datetime:
 
 def _booking_order(item: Unbooked) -> tuple[datetime, int, int, int, int]:
     nominal = minute_from(item.nominal)
-    return (nominal, KIND_ORDER.get(item.kind, 9), _rotation(item.group, nominal), *_tail(item))
+    kind = KIND_ORDER.get(item.kind, 9)
+    return (nominal, kind, rotation(item.group, nominal.date()), *_tail(item))
 
 
 @lru_cache(maxsize=65536)  # every staff member of a group asks the same
-def _rotation(group: int | None, day: datetime) -> int:
+def rotation(group: int | None, day: date) -> int:
     """A group's place in the day's order: fixed within a day (its staff stay together),
     shuffled between days (no school is always last)."""
-    return zlib.crc32(f"{group}:{day.date().isoformat()}".encode())
+    return zlib.crc32(f"{group}:{day.isoformat()}".encode())
 
 
 def _tail(item: Unbooked) -> tuple[int, int]:

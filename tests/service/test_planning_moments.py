@@ -7,15 +7,20 @@ closes on Friday at 14:00."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
+import pytest
+
+from content.loader import load_packages
 from domain.deliveries import Kind
-from domain.model import Member
-from services import staff
+from domain.model import Member, Role
+from domain.schedule_text import parse_weekdays
+from services import admin, planning, staff
+from services.pacing import BOOKED_SHARE, Pacing
 from services.planning import plan_all_anew, plan_due
 from services.unit_of_work import UnitOfWork
 from tests.service.fakes import MemoryDatabase
-from tests.service.seed import MONDAY, joined, oslo, school_with_rollout
+from tests.service.seed import MONDAY, joined, oslo, school, school_with_rollout
 from tests.service.test_planning import steps, tick
 
 TUESDAY = MONDAY + timedelta(days=1)
@@ -124,3 +129,45 @@ async def test_a_new_version_plans_every_group_at_its_first_tick(uows: MemoryDat
     await plan_all_anew(uows)
 
     assert await due_groups(uows, oslo(MONDAY, 9)) == {berg.group.id}
+
+
+async def morning_of_five_schools(uows: MemoryDatabase) -> dict[int, datetime]:
+    """Five staff groups of three, all owed Monday's 08:00 step by a bot with room for two
+    sends a minute: telegram id -> the minute each step was booked into."""
+    await school(uows)
+    packages = {p.id: tuple(m.number for m in p.modules) for p in load_packages().values()}
+    codes = []
+    async with uows() as uow:
+        for n in range(5):
+            await admin.add_group(uow, f"berg/g{n}", f"Gruppe {n}")
+            request = admin.RolloutRequest(
+                f"berg/g{n}", "skolemiljo", (0,), MONDAY, parse_weekdays("mon-fri"), time(8)
+            )
+            await admin.add_rollout(uow, request, packages)
+            invite = await admin.make_invite(uow, f"berg/g{n}", Role.STAFF, oslo(MONDAY, 7))
+            codes.append(invite.code)
+        await uow.commit()
+    staff = [
+        await joined(uows, code, 600 + 10 * n + i) for n, code in enumerate(codes) for i in range(3)
+    ]
+    pacing = Pacing(messages_per_second=2 / 60 / BOOKED_SHARE, default_bot=1)
+    assert pacing.capacity == 2
+    assert (await tick(uows, oslo(MONDAY, 8), pacing)).steps == 15
+    async with uows() as uow:
+        return {
+            m.telegram_id: d.due_at for m in staff for d in await uow.deliveries.of_member(m.id)
+        }
+
+
+async def test_a_morning_planned_in_batches_is_booked_as_at_once_each_school_together(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    at_once = await morning_of_five_schools(await MemoryDatabase.create())
+    monkeypatch.setattr(planning, "GROUPS_PER_BATCH", 2)
+    in_batches = await morning_of_five_schools(await MemoryDatabase.create())
+
+    assert in_batches == at_once
+    assert sorted(set(at_once.values())) == [oslo(MONDAY, 8, m) for m in range(8)]
+    for school_staff in ([600 + 10 * n + i for i in range(3)] for n in range(5)):
+        minutes = sorted(at_once[telegram_id] for telegram_id in school_staff)
+        assert minutes[-1] - minutes[0] <= timedelta(minutes=1)  # a school's staff together
