@@ -89,6 +89,9 @@ def _serve(pipe: Connection, options: dict[str, Any]) -> None:
 
 class ApiProcess:
     def __init__(self, **options: Any) -> None:
+        # The seeded staff joined by invite, so each wrote to the bot once, before this server
+        # started: it must not refuse them as members who never wrote.
+        options.setdefault("refuses_strangers", False)
         context = multiprocessing.get_context("spawn")
         self._pipe, child = context.Pipe()
         self._process = context.Process(target=_serve, args=(child, options), daemon=True)
