@@ -172,11 +172,12 @@ async def timed_pace(*args: Any) -> int:
     return booked
 
 
-async def timed_book_rows(*args: Any) -> None:
+async def timed_book_rows(*args: Any) -> Any:
     """services.pacing.book_rows (the planner books steps before writing them), timed."""
     with timed() as took:
-        await book_rows(*args)
+        ledger = await book_rows(*args)
     PACING_SECONDS.append(took[0])
+    return ledger
 
 
 async def timed_tick(app: App, at: datetime) -> tuple[TickReport, float, float]:

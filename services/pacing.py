@@ -37,16 +37,32 @@ class Pacing:
         return max(1, int(self.messages_per_second * 60 * BOOKED_SHARE))
 
 
+@dataclass
+class Ledger:
+    """What each (bot, minute) holds, read once for a tick that books in batches and kept up
+    to date with each batch's bookings, rather than read back from the queue every time."""
+
+    load: Counter[tuple[int, datetime]]
+    bot_of_group: dict[int, int]
+
+
 async def book_rows(
-    uow: UnitOfWork, rows: list[dict[str, Any]], now: datetime, pacing: Pacing
-) -> None:
+    uow: UnitOfWork,
+    rows: list[dict[str, Any]],
+    now: datetime,
+    pacing: Pacing,
+    ledger: Ledger | None = None,
+) -> Ledger | None:
     """Books deliveries about to be enqueued (DeliveryRow column dicts): each gets its
-    minute as `due_at` and is written once, already paced."""
+    minute as `due_at` and is written once, already paced. Pass the ledger it returns to the
+    next batch of the same tick."""
     if not rows:
-        return
+        return ledger
     owed = [(i, row.get("group_id"), row["due_at"], row["kind"]) for i, row in enumerate(rows)]
-    for booking in await _book(uow, owed, now, pacing):
+    bookings, ledger = await _book(uow, owed, now, pacing, ledger)
+    for booking in bookings:
         rows[booking.id].update(due_at=booking.at, paced=True)
+    return ledger
 
 
 async def pace(uow_factory: UnitOfWorkFactory, now: datetime, pacing: Pacing) -> int:
@@ -56,7 +72,7 @@ async def pace(uow_factory: UnitOfWorkFactory, now: datetime, pacing: Pacing) ->
         unpaced = await uow.deliveries.unpaced()
         if not unpaced:
             return 0
-        bookings = await _book(uow, unpaced, now, pacing)
+        bookings, _ = await _book(uow, unpaced, now, pacing)
         await uow.deliveries.book([(b.id, b.at) for b in bookings])
         await uow.commit()
     return len(bookings)
@@ -67,27 +83,35 @@ async def _book(
     owed: list[tuple[int, int | None, datetime, str]],
     now: datetime,
     pacing: Pacing,
-) -> list[Booking]:
-    """Bookings for (id, group id, nominal time, kind), around what is booked already."""
-    already = await uow.deliveries.booked_from(minute_of(now))
-    groups = {g for _, g, _, _ in owed if g} | {g for g, _, _, _ in already if g}
-    bot_of_group = await uow.groups.bot_ids(sorted(groups))
-
-    def lane(group: int | None) -> int:
-        return bot_of_group.get(group or 0, pacing.default_bot)
-
-    load: Counter[tuple[int, datetime]] = Counter()
-    for group, minute, kind, count in already:
-        load[(lane(group), minute)] += count * KIND_WEIGHT.get(kind, 1)
+    ledger: Ledger | None = None,
+) -> tuple[list[Booking], Ledger]:
+    """Bookings for (id, group id, nominal time, kind), around what is booked already (read
+    from the queue, or kept in `ledger`), and the ledger with them added."""
+    groups = {g for _, g, _, _ in owed if g}
+    if ledger is None:
+        already = await uow.deliveries.booked_from(minute_of(now))
+        groups |= {g for g, _, _, _ in already if g}
+        ledger = Ledger(Counter(), await uow.groups.bot_ids(sorted(groups)))
+        for group, minute, kind, count in already:
+            ledger.load[(_lane(ledger, pacing, group), minute)] += count * KIND_WEIGHT.get(kind, 1)
+    else:
+        ledger.bot_of_group.update(await uow.groups.bot_ids(sorted(groups)))
+    unbooked = [
+        Unbooked(i, _lane(ledger, pacing, group), due, group, kind) for i, group, due, kind in owed
+    ]
     bookings = book(
-        [Unbooked(i, lane(group), due, group, kind) for i, group, due, kind in owed],
-        capacity=pacing.capacity,
-        booked=load,
-        now=now,
-        timezone=pacing.timezone,
+        unbooked, capacity=pacing.capacity, booked=ledger.load, now=now, timezone=pacing.timezone
     )
+    by_id = {item.id: item for item in unbooked}  # book() returns them in booking order
+    for booking in bookings:
+        item = by_id[booking.id]
+        ledger.load[(item.lane, booking.at)] += min(item.weight, pacing.capacity)
     _warn_if_late(bookings)
-    return bookings
+    return bookings, ledger
+
+
+def _lane(ledger: Ledger, pacing: Pacing, group: int | None) -> int:
+    return ledger.bot_of_group.get(group or 0, pacing.default_bot)
 
 
 def _warn_if_late(bookings: list[Booking]) -> None:

@@ -22,7 +22,7 @@ from domain.model import Role
 from domain.pacing import rotation
 from domain.plan import RolloutPlan, next_owed_moment
 from domain.schedule import reminder_at
-from services.pacing import Pacing, book_rows
+from services.pacing import Ledger, Pacing, book_rows
 from services.schedule import Outline, group_plans
 from services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
@@ -64,8 +64,9 @@ async def plan_due(
         if not seen:
             return report
         plans = await group_plans(uow, sorted(seen), outline)
+        ledger = None
         for batch in _batches(plans, now):
-            await _enqueue_owed(uow, batch, now, pacing, report)
+            ledger = await _enqueue_owed(uow, batch, now, pacing, ledger, report)
         await uow.commit()
         closing = {(p.group.id, w): p for p in plans for w in _weeks_to_close(p, now)}
         if closing:
@@ -128,10 +129,11 @@ async def _enqueue_owed(
     plans: list[RolloutPlan],
     now: datetime,
     pacing: Pacing | None,
+    ledger: Ledger | None,
     report: PlanReport,
-) -> None:
+) -> Ledger | None:
     """The kick-offs, steps and reminders these plans owe, booked (with `pacing`) around what
-    is booked already, then written."""
+    is booked already (`ledger`: by the tick's earlier batches too), then written."""
     wanted = Wanted()
     for plan in plans:
         wanted.add(plan, now)
@@ -139,10 +141,11 @@ async def _enqueue_owed(
     steps = await _steps(uow, wanted.steps, now)
     reminders = await _reminders(uow, wanted.reminders)
     if pacing is not None:
-        await book_rows(uow, kickoffs + steps + reminders, now, pacing)
+        ledger = await book_rows(uow, kickoffs + steps + reminders, now, pacing, ledger)
     report.kickoffs += await uow.deliveries.enqueue(kickoffs)
     report.steps += await uow.deliveries.enqueue(steps)
     report.reminders += await uow.deliveries.enqueue(reminders)
+    return ledger
 
 
 async def plan_all_anew(uow_factory: UnitOfWorkFactory) -> None:
