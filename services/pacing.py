@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -44,6 +44,11 @@ class Ledger:
 
     load: Counter[tuple[int, datetime]]
     bot_of_group: dict[int, int]
+    booked: list[Booking] = field(default_factory=list)  # the latest of each batch
+
+    def warn_if_late(self) -> None:
+        """Once a tick, after its last batch: how late the latest send of all of them is."""
+        _warn_if_late(self.booked)
 
 
 async def book_rows(
@@ -72,7 +77,8 @@ async def pace(uow_factory: UnitOfWorkFactory, now: datetime, pacing: Pacing) ->
         unpaced = await uow.deliveries.unpaced()
         if not unpaced:
             return 0
-        bookings, _ = await _book(uow, unpaced, now, pacing)
+        bookings, ledger = await _book(uow, unpaced, now, pacing)
+        ledger.warn_if_late()
         await uow.deliveries.book([(b.id, b.at) for b in bookings])
         await uow.commit()
     return len(bookings)
@@ -106,7 +112,8 @@ async def _book(
     for booking in bookings:
         item = by_id[booking.id]
         ledger.load[(item.lane, booking.at)] += min(item.weight, pacing.capacity)
-    _warn_if_late(bookings)
+    if bookings:
+        ledger.booked.append(max(bookings, key=lambda b: b.late))
     return bookings, ledger
 
 

@@ -67,6 +67,8 @@ async def plan_due(
         ledger = None
         for batch in _batches(plans, now):
             ledger = await _enqueue_owed(uow, batch, now, pacing, ledger, report)
+        if ledger is not None:
+            ledger.warn_if_late()
         await uow.commit()
         closing = {(p.group.id, w): p for p in plans for w in _weeks_to_close(p, now)}
         if closing:
