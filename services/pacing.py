@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -44,11 +44,21 @@ class Ledger:
 
     load: Counter[tuple[int, datetime]]
     bot_of_group: dict[int, int]
-    booked: list[Booking] = field(default_factory=list)  # the latest of each batch
+    default_bot: int  # the lane of groups whose organisation has no bot of its own
+    latest: Booking | None = None  # the booking pacing delayed most, of every batch
+
+    def lane(self, group: int | None) -> int:
+        return self.bot_of_group.get(group or 0, self.default_bot)
 
     def warn_if_late(self) -> None:
         """Once a tick, after its last batch: how late the latest send of all of them is."""
-        _warn_if_late(self.booked)
+        if self.latest is not None and self.latest.late > LATE_WARNING:
+            log.warning(
+                "the sends owed now take until %s to go out (%d min late at most): add a bot"
+                " token (MORE_BOT_TOKENS) or switch on paid broadcasts (PAID_BROADCAST)",
+                self.latest.at.isoformat(timespec="minutes"),
+                self.latest.late // timedelta(minutes=1),
+            )
 
 
 async def book_rows(
@@ -97,14 +107,13 @@ async def _book(
     if ledger is None:
         already = await uow.deliveries.booked_from(minute_of(now))
         groups |= {g for g, _, _, _ in already if g}
-        ledger = Ledger(Counter(), await uow.groups.bot_ids(sorted(groups)))
+        bots = await uow.groups.bot_ids(sorted(groups))
+        ledger = Ledger(Counter(), bots, pacing.default_bot)
         for group, minute, kind, count in already:
-            ledger.load[(_lane(ledger, pacing, group), minute)] += count * KIND_WEIGHT.get(kind, 1)
+            ledger.load[(ledger.lane(group), minute)] += count * KIND_WEIGHT.get(kind, 1)
     else:
         ledger.bot_of_group.update(await uow.groups.bot_ids(sorted(groups)))
-    unbooked = [
-        Unbooked(i, _lane(ledger, pacing, group), due, group, kind) for i, group, due, kind in owed
-    ]
+    unbooked = [Unbooked(i, ledger.lane(group), due, group, kind) for i, group, due, kind in owed]
     bookings = book(
         unbooked, capacity=pacing.capacity, booked=ledger.load, now=now, timezone=pacing.timezone
     )
@@ -112,23 +121,6 @@ async def _book(
     for booking in bookings:
         item = by_id[booking.id]
         ledger.load[(item.lane, booking.at)] += min(item.weight, pacing.capacity)
-    if bookings:
-        ledger.booked.append(max(bookings, key=lambda b: b.late))
+        if ledger.latest is None or booking.late > ledger.latest.late:
+            ledger.latest = booking
     return bookings, ledger
-
-
-def _lane(ledger: Ledger, pacing: Pacing, group: int | None) -> int:
-    return ledger.bot_of_group.get(group or 0, pacing.default_bot)
-
-
-def _warn_if_late(bookings: list[Booking]) -> None:
-    if not bookings:
-        return
-    latest = max(bookings, key=lambda b: b.late)
-    if latest.late > LATE_WARNING:
-        log.warning(
-            "the sends owed now take until %s to go out (%d min late at most): add a bot token"
-            " (MORE_BOT_TOKENS) or switch on paid broadcasts (PAID_BROADCAST)",
-            latest.at.isoformat(timespec="minutes"),
-            latest.late // timedelta(minutes=1),
-        )

@@ -20,7 +20,7 @@ from domain.calendar import local_date, local_to_utc, week_closes_at
 from domain.deliveries import Kind, step_delivery
 from domain.model import Role
 from domain.pacing import rotation
-from domain.plan import RolloutPlan, next_owed_moment
+from domain.plan import REMINDER_LOOKBACK, RolloutPlan, next_owed_moment
 from domain.schedule import reminder_at
 from services.pacing import Ledger, Pacing, book_rows
 from services.schedule import Outline, group_plans
@@ -100,7 +100,8 @@ async def _settle(
     failed before this point leaves its groups due, and the next one plans them again."""
     by_group: dict[int, list[RolloutPlan]] = {g: [] for g in seen if g not in unsettled}
     for plan in plans:
-        by_group.get(plan.group.id, []).append(plan)
+        if plan.group.id in by_group:
+            by_group[plan.group.id].append(plan)
     marks = [
         (group, seen[group], next_owed_moment(group_plans, now))
         for group, group_plans in sorted(by_group.items())
@@ -193,7 +194,7 @@ class Wanted:
 
     def _reminders(self, plan: RolloutPlan, due: int, now: datetime) -> None:
         """One reminder, the next school morning, for a sent step nobody has answered."""
-        for index in range(due, max(-1, due - 7), -1):
+        for index in range(due, max(-1, due - REMINDER_LOOKBACK), -1):
             step = plan.steps[index]
             week = plan.week(index)
             day = plan.dates[index]

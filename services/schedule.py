@@ -22,10 +22,7 @@ async def live_plans(uow: UnitOfWork, outline: Outline) -> list[RolloutPlan]:
 
 
 async def group_plans(uow: UnitOfWork, group_ids: list[int], outline: Outline) -> list[RolloutPlan]:
-    rollouts = []
-    for start in range(0, len(group_ids), GROUPS_PER_QUERY):
-        chunk = group_ids[start : start + GROUPS_PER_QUERY]
-        rollouts += [r for r in await uow.rollouts.of_groups(chunk) if r.status != "cancelled"]
+    rollouts = [r for r in await uow.rollouts.of_groups(group_ids) if r.status != "cancelled"]
     return await _plans(uow, rollouts, outline)
 
 

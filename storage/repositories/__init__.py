@@ -2,4 +2,6 @@
 
 from domain.errors import NotFound
 
-__all__ = ["NotFound"]
+IDS_PER_QUERY = 500  # ids in one IN (...): SQLite's older builds allow 999 parameters
+
+__all__ = ["IDS_PER_QUERY", "NotFound"]

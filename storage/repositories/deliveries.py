@@ -40,10 +40,10 @@ from storage.models import (
     SummaryRow,
     UTCDateTime,
 )
+from storage.repositories import IDS_PER_QUERY
 
 T = TypeVar("T")
 ROWS_PER_INSERT = 500  # x 10 columns: well under PostgreSQL's 32,767 parameters
-IDS_PER_QUERY = 500  # SQLite's older builds allow 999 parameters
 COPY_FROM = 1_000  # rows enqueued at once from which PostgreSQL gets them by COPY
 
 

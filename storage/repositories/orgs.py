@@ -10,10 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.model import Break, DateRange, Group, Organisation, OrgKind
 from storage.models import BreakRow, GroupRow, MembershipRow, OrgAdminRow, OrganisationRow
-from storage.repositories import NotFound
+from storage.repositories import IDS_PER_QUERY, NotFound
 from storage.repositories.replan import replan
 
-IDS_PER_QUERY = 500  # SQLite's older builds allow 999 parameters
 NOTHING_AHEAD = datetime(9999, 12, 31, tzinfo=UTC)  # a group with no step, reminder or week to come
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.model import Pause, Rollout, RolloutStatus
 from storage.models import GroupRow, PauseRow, RolloutRow
-from storage.repositories import NotFound
+from storage.repositories import IDS_PER_QUERY, NotFound
 from storage.repositories.replan import replan
 
 
@@ -57,14 +57,16 @@ class RolloutRepository:
         return await self._to_domain(rows)
 
     async def of_groups(self, group_ids: list[int]) -> list[Rollout]:
-        rows = list(
-            await self.session.scalars(
+        """The groups' rollouts, a page of ids a query (a national tick asks for thousands)."""
+        found = []
+        for start in range(0, len(group_ids), IDS_PER_QUERY):
+            rows = await self.session.scalars(
                 select(RolloutRow)
-                .where(RolloutRow.group_id.in_(group_ids))
+                .where(RolloutRow.group_id.in_(group_ids[start : start + IDS_PER_QUERY]))
                 .order_by(RolloutRow.group_id, RolloutRow.start_date, RolloutRow.id)
             )
-        )
-        return await self._to_domain(rows)
+            found += await self._to_domain(list(rows))
+        return found
 
     async def live(self) -> list[Rollout]:
         """Every rollout that is not cancelled: the clock's work list."""
