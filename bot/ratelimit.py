@@ -2,9 +2,11 @@
 
 A global next-slot schedule (default 25 messages a second: under Telegram's ~30 for bulk sends)
 and a minimum spacing per chat (default one a second; in a group, three seconds: Telegram allows
-20 messages a minute there). A 429 pauses every send for its
-retry_after. `RateLimiter` keeps the schedule in this process; `RedisRateLimiter` keeps it in
-Redis, so several instances share one limit (the bot token's, not each instance's).
+20 messages a minute there). A 429 pauses every send for its retry_after. Sends that wake late
+together (the event loop was busy rendering the next batch) still go out at most `per_second`
+in any one second, as Telegram counts them. `RateLimiter` keeps the schedule in this process;
+`RedisRateLimiter` keeps it in Redis, so several instances share one limit (the bot token's,
+not each instance's).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
@@ -54,6 +57,8 @@ class RateLimiter:
         self._paused_until = 0.0
         self._chat_next: dict[int, float] = {}
         self._lock = asyncio.Lock()
+        self._sent: deque[float] = deque()  # when the sends of the last second went out
+        self._per_window = max(1, int(per_second))
 
     async def wait(self, chat_id: int) -> None:
         """Returns when a message to `chat_id` may go out; slots are handed out in order."""
@@ -67,6 +72,20 @@ class RateLimiter:
         delay = slot - self.clock()
         if delay > 0:
             await self.sleep(delay)
+        await self._within_one_second()
+
+    async def _within_one_second(self) -> None:
+        """Slots are 1/per_second apart, but sends that wake late wake together: a stall of
+        the loop would put them out in a burst above the limit. Checked as the send leaves."""
+        while True:
+            now = self.clock()
+            sent = self._sent
+            while sent and now - sent[0] >= 1.0:
+                sent.popleft()
+            if len(sent) < self._per_window:
+                sent.append(now)
+                return
+            await self.sleep(sent[0] + 1.0 - now)
 
     def pause_all(self, seconds: float) -> None:
         """After a 429: nothing goes out until retry_after has passed."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from bot.inbound_limit import MemoryCounter
@@ -35,6 +36,33 @@ async def test_the_limiter_spaces_sends_to_one_group_by_three_seconds() -> None:
     for _ in range(3):
         await limiter.wait(-100123)
     assert slept == [GROUP_CHAT_INTERVAL * CHAT_MARGIN, 2 * (GROUP_CHAT_INTERVAL * CHAT_MARGIN)]
+
+
+async def test_sends_that_wake_late_together_still_keep_the_limit_in_every_second() -> None:
+    now = [0.0]
+    loop_is_back = asyncio.Event()
+    sent_at: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        if loop_is_back.is_set():
+            now[0] += seconds
+        else:  # the loop is busy (rendering a batch): no send wakes on time
+            await loop_is_back.wait()
+
+    limiter = RateLimiter(5, 1000, clock=lambda: now[0], sleep=sleep)
+
+    async def send(chat_id: int) -> None:
+        await limiter.wait(chat_id)
+        sent_at.append(now[0])
+
+    sends = [asyncio.create_task(send(chat_id)) for chat_id in range(10)]
+    for _ in range(3):
+        await asyncio.sleep(0)
+    now[0] = 3.0  # every slot has passed by the time the loop comes back
+    loop_is_back.set()
+    await asyncio.gather(*sends)
+    assert len(sent_at) == 10
+    assert max(sum(at <= t < at + 1 for t in sent_at) for at in sent_at) == 5
 
 
 async def test_the_redis_counter_slides_and_warns_once_like_the_memory_one() -> None:
