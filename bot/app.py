@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
@@ -31,6 +30,7 @@ from bot.middlewares import UnitOfWorkMiddleware
 from bot.polling import poll
 from bot.ratelimit import Limiter, RateLimiter, RedisRateLimiter
 from bot.rendering import Renderer
+from bot.session import JsonSession
 from content.loader import Catalogue, load_packages
 from content.outline import outline
 from dialogues import routers
@@ -95,7 +95,7 @@ class App:
 
 
 def make_bot(settings: Settings, token: str | None = None) -> Bot:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session = JsonSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     return Bot(
         token or settings.bot_token or "",
         session=session,

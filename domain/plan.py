@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 
 from domain.calendar import (
     ClosedDays,
@@ -74,7 +75,15 @@ class RolloutPlan:
         )
 
     def index_of(self, step_id: str) -> int | None:
-        return next((i for i, ref in enumerate(self.steps) if ref.step_id == step_id), None)
+        return self._indexes.get(step_id)
+
+    @cached_property
+    def _indexes(self) -> dict[str, int]:
+        """Step id -> its first index: the renderer looks one up for every message it sends."""
+        found: dict[str, int] = {}
+        for index, ref in enumerate(self.steps):
+            found.setdefault(ref.step_id, index)
+        return found
 
     def open_indexes(self, now: datetime) -> list[int]:
         """Steps already due whose week is still open (answerable), oldest first."""
