@@ -2,13 +2,15 @@
 event loop (and CPU time) with the server pretending to be Telegram.
 
 The parent asks through a pipe: "stats" (what the server saw), "answers" (updates a member would
-send: a button press on one of their messages, a text reply to another), "stop".
+send: a button press on one of their messages, a text reply to another), "arrivals" (every send
+the server took, with its chat and when it came in), "stop".
 """
 
 from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import time
 from collections import Counter
 from multiprocessing.connection import Connection
 from typing import Any
@@ -29,6 +31,23 @@ def _stats(api: LocalBotAPI) -> dict[str, Any]:
         "calls": len(api.calls),
         "statuses": {str(k): v for k, v in statuses.items()},
     }
+
+
+SEND_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
+
+
+def _arrivals(api: LocalBotAPI) -> list[tuple[int, float, bool]]:
+    """(chat id, wall-clock arrival, sent as a paid broadcast) for every send the server took."""
+    to_wall = time.time() - time.monotonic()  # Call.time is monotonic
+    return [
+        (
+            int(call.params["chat_id"]),
+            call.time + to_wall,
+            bool(call.params.get("allow_paid_broadcast")),
+        )
+        for call in api.calls
+        if call.ok and call.method in SEND_METHODS
+    ]
 
 
 def _answers(api: LocalBotAPI, spec: dict[str, Any]) -> list[dict[str, Any]]:
@@ -74,6 +93,8 @@ def _serve(pipe: Connection, options: dict[str, Any]) -> None:
             command, argument = await loop.run_in_executor(None, pipe.recv)
             if command == "stats":
                 pipe.send(_stats(api))
+            elif command == "arrivals":
+                pipe.send(_arrivals(api))
             elif command == "answers":
                 pipe.send(_answers(api, argument))
             elif command == "limit":

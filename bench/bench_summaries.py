@@ -1,11 +1,12 @@
 """How long Friday 14:00 takes: the weekly summaries of 1,000 groups of 20 staff.
 
     .venv/bin/python bench/bench_summaries.py [--groups 1000] [--members 20] [--chart-groups 100]
-        [--chart-workers N]
+        [--chart-workers N] [--postgresql]
 
-A SQLite file in a temporary folder is seeded with bulk inserts (not through Telegram): one
-school, the groups, a staff member's answers to each of the week's five steps (about 85 % answer
-each), and their participation. Then, timed:
+A SQLite file in a temporary folder (with --postgresql: a PostgreSQL database of its own) is
+seeded with bulk inserts (not through Telegram): one school, the groups, a staff member's
+answers to each of the week's five steps (about 85 % answer each), and their participation.
+Then, timed:
 
 - freeze: `Summaries.close_week` for every group, as the tick does at the summary moment: read
   the unshown answers, aggregate, store the snapshot, mark the answers shown, owe the summary to
@@ -49,7 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert
 
-from bench.support import emit
+from bench.support import bench_database, emit
 from bot.charts import ChartDrawer, chart_items, default_workers
 from bot.summaries import Summaries, chart_pngs, render_summary
 from content.loader import Catalogue, load_packages
@@ -445,10 +446,10 @@ def ms(seconds: float, per: int) -> str:
 
 
 async def run(
-    groups: int, members: int, chart_groups: int, chart_workers: int, folder: Path
+    groups: int, members: int, chart_groups: int, chart_workers: int, url: str, where: str
 ) -> None:
     catalogue = load_packages()
-    engine = make_engine(f"sqlite+aiosqlite:///{folder / 'bench.db'}")
+    engine = make_engine(url)
     await upgrade(engine)
     uow_factory = UnitOfWorkFactory(make_sessions(engine))
     summaries = TextOnly(catalogue, THRESHOLD, partial(outline, catalogue))
@@ -458,7 +459,7 @@ async def run(
         seeding = time.perf_counter() - started
         print(
             f"seeded {groups} groups x {members} staff (+1 leader), {seeded.answers} answers to "
-            f"5 steps, by bulk insert: {seeding:.1f} s  (SQLite, {folder})"
+            f"5 steps, by bulk insert: {seeding:.1f} s  ({where})"
         )
 
         pure, found = baseline(seeded)
@@ -518,11 +519,21 @@ def main() -> None:
         default=default_workers(),
         help="worker processes drawing charts (default: one fewer than the CPUs, 1 to 4)",
     )
+    parser.add_argument(
+        "--postgresql", action="store_true", help="on PostgreSQL (bench.support's server)"
+    )
     args = parser.parse_args()
+    sizes = (args.groups, args.members, args.chart_groups, args.chart_workers)
+    if args.postgresql:
+
+        async def on_postgresql() -> None:
+            async with bench_database("refleks_bench_summaries") as url:
+                await run(*sizes, url, "PostgreSQL")
+
+        asyncio.run(on_postgresql())
+        return
     with tempfile.TemporaryDirectory(prefix="refleks-bench-") as folder:
-        asyncio.run(
-            run(args.groups, args.members, args.chart_groups, args.chart_workers, Path(folder))
-        )
+        asyncio.run(run(*sizes, f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}", "SQLite"))
 
 
 if __name__ == "__main__":

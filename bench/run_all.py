@@ -1,10 +1,12 @@
 """Every benchmark, one after another, each in a process of its own (so each peak memory figure
 is that benchmark's), then bench/RESULTS.md rewritten with their figures and this machine.
 
-    python bench/run_all.py [--only delivery,answers,tick,summaries,freeze,flood] [--no-write]
+    python bench/run_all.py [--only delivery,answers,tick,summaries,freeze,flood,charts,morning]
+        [--no-write]
 
-Needs PostgreSQL on 127.0.0.1:5432 (REFLEKS_BENCH_PG_URL to change it); each benchmark makes and
-drops a database of its own. Takes some 15-25 minutes on two cores.
+Needs PostgreSQL on 127.0.0.1:5432 (REFLEKS_BENCH_PG_URL to change it) and, for the delivery
+benchmark's instances sharing a limit, Redis on 127.0.0.1:6379 (REFLEKS_BENCH_REDIS_URL); each
+benchmark makes and drops a database of its own. Takes some 50 minutes on two cores.
 """
 
 from __future__ import annotations
@@ -73,7 +75,8 @@ def summaries_options() -> list[str] | None:
     usage = subprocess.run(
         [sys.executable, str(script), "--help"], cwd=ROOT, capture_output=True, text=True
     ).stdout
-    return ["--groups", str(SUMMARY_GROUPS)] if "--groups" in usage else []
+    options = ["--groups", str(SUMMARY_GROUPS)] if "--groups" in usage else []
+    return options + (["--postgresql"] if "--postgresql" in usage else [])
 
 
 def machine_lines() -> list[str]:
@@ -107,7 +110,17 @@ def key_figures(results: dict[str, dict[str, Any]]) -> list[str]:
             rows.append(
                 f"| 1b delivery, server at 30/s, ours 25/s | {b['rate']:.1f} messages/s"
                 f" ({b['sent']} messages), {b['refused_429']} 429s,"
-                f" {b['duplicates']} duplicates | {b['share_of_limit']:.0%} of the limit |"
+                f" {b['duplicates']} duplicates | {b.get('share_of_ours', 0):.2f} x ours;"
+                f" {b['share_of_limit']:.0%} of the server's limit |"
+            )
+        c = delivery.get("shared") or {}
+        if c:
+            one, many = c["one"], c["many"]
+            rows.append(
+                f"| 1c delivery, {many['instances']} engine processes sharing the queue and a"
+                f" 1,000/s limit in Redis | {many['rate']:,.0f} messages/s ({many['sent']:,} sent,"
+                f" {many['duplicates']} duplicates) | {many['rate'] / one['rate']:.2f} x one such"
+                f" process ({one['rate']:,.0f}/s); {many['rate'] / 1000:.2f} x the ceiling |"
             )
         rows.append(f"| 1 peak memory | {delivery['peak_rss_mb']:.0f} MB | |")
     answers = results.get("answers")
@@ -115,7 +128,8 @@ def key_figures(results: dict[str, dict[str, Any]]) -> list[str]:
         for key, label in (("sequential", "one at a time"), ("concurrent", "8 at a time")):
             rows.append(
                 f"| 2 answers, {label} | {answers[f'{key}_rate']:,.0f} answers/s"
-                f" ({answers[f'{key}_stored']:,} stored)"
+                f" ({answers[f'{key}_stored']:,} stored),"
+                f" {answers.get(f'{key}_round_trips', 0):.1f} database round trips an update"
                 f" | {answers[f'{key}_ratio']:.2f} x an empty handler"
                 f" ({answers[f'{key}_baseline']:,.0f}/s) |"
             )
@@ -143,9 +157,9 @@ def key_figures(results: dict[str, dict[str, Any]]) -> list[str]:
     summaries = results.get("summaries")
     if summaries:
         rows.append(
-            f"| 4 summaries, {summaries['groups']:,} groups (SQLite) | freeze + render"
-            f" {summaries['seconds']:.0f} s, {summaries['charts_s']:.0f} s with every chart drawn"
-            f" (extrapolated) | {summaries['ratio']} x the pure aggregation |"
+            f"| 4 summaries, {summaries['groups']:,} groups ({summaries['where']})"
+            f" | freeze + render {summaries['seconds']:.0f} s, {summaries['charts_s']:.0f} s with"
+            f" every chart drawn (extrapolated) | {summaries['ratio']} x the pure aggregation |"
         )
     freeze = results.get("freeze")
     if freeze:
@@ -166,7 +180,34 @@ def key_figures(results: dict[str, dict[str, Any]]) -> list[str]:
             f" answered in {flood['flooded_s']:.1f} s, {flood['refusals']} 429s"
             f" | {flood['ratio']:.0f} x a quiet bot ({flood['quiet_s'] * 1000:.0f} ms) |"
         )
+    charts = results.get("charts")
+    if charts:
+        rows.append(
+            f"| 7 charts | {charts['ms_per_group']:.1f} ms CPU a group ({charts['pages']} pages)"
+            f" | {charts['ms_per_group'] / max(charts['blank_ms'], 0.1):.1f} x encoding blank"
+            f" pages of the same sizes ({charts['blank_ms']:.1f} ms) |"
+        )
+    morning = results.get("morning")
+    if morning:
+        rows += [morning_row(morning["paid"], "paid broadcasts, ours 900/s", 1000.0)]
+        if morning.get("free"):
+            rows += [morning_row(morning["free"], "free limit, ours 25/s (a sample)", 30.0)]
+        rows.append(f"| 8 peak memory | {morning['peak_rss_mb']:.0f} MB | |")
     return rows
+
+
+def morning_row(run: dict[str, Any], label: str, ideal_rate: float) -> str:
+    if not run:
+        return f"| 8 national morning, {label} | not run | |"
+    ideal = run["owed"] / ideal_rate
+    return (
+        f"| 8 national morning, {label}: {run['staff']:,} staff | {run['received']:,} of"
+        f" {run['owed']:,} delivered in {run['wall_s']:.0f} s, {run['duplicates']} duplicates,"
+        f" {run['lost']} lost; booked finish {run['booked_last_local']}, last send"
+        f" {run['last_sent_local']}; {run['early']} early, {run['night']} at night,"
+        f" {run['schools_apart']} schools apart | {run['wall_s'] / ideal:.2f} x the ideal at"
+        f" {ideal_rate:,.0f}/s ({ideal:.0f} s) |"
+    )
 
 
 def summaries_figures(output: str) -> dict[str, Any] | None:
@@ -177,6 +218,7 @@ def summaries_figures(output: str) -> dict[str, Any] | None:
     if total is None or charts is None:
         return None
     return {
+        "where": "PostgreSQL" if "(PostgreSQL)" in output else "SQLite",
         "groups": int(total.group(1)),
         "seconds": float(total.group(2)),
         "ratio": int(total.group(3)),
@@ -212,7 +254,9 @@ def write_results(
 def main() -> int:
     in_project_environment()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", default="delivery,answers,tick,summaries,freeze,flood")
+    parser.add_argument(
+        "--only", default="delivery,answers,tick,summaries,freeze,flood,charts,morning"
+    )
     parser.add_argument("--no-write", action="store_true", help="leave RESULTS.md alone")
     args = parser.parse_args()
     wanted = args.only.split(",")
@@ -225,6 +269,8 @@ def main() -> int:
         ("tick", "bench_tick.py"),
         ("freeze", "bench_freeze.py"),
         ("flood", "bench_flood.py"),
+        ("charts", "bench_charts.py"),
+        ("morning", "bench_morning.py"),
     ):
         if name in wanted:
             outputs[name], result, took[name] = run(script)
