@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from aiogram import Dispatcher, Router
 from aiogram.types import Update
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import Connection, delete, event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.api_process import ApiProcess
@@ -98,17 +98,23 @@ async def feed(dispatcher: Dispatcher, app: App, updates: list[Update], concurre
 
 class RoundTrips:
     """Counts what goes to the database and waits for its answer: statements, BEGIN, COMMIT,
-    ROLLBACK, and the ping of each connection checked out of the pool (pool_pre_ping)."""
+    ROLLBACK (none on a connection in autocommit, which sends none), and the ping of each
+    connection checked out of the pool (pool_pre_ping)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.count = 0
         target = engine.sync_engine
-        for name in ("before_cursor_execute", "begin", "commit", "rollback"):
-            event.listen(target, name, self._one)
+        event.listen(target, "before_cursor_execute", self._one)
+        for name in ("begin", "commit", "rollback"):
+            event.listen(target, name, self._transaction)
         event.listen(target.pool, "checkout", self._one)
 
     def _one(self, *_: object) -> None:
         self.count += 1
+
+    def _transaction(self, connection: Connection) -> None:
+        if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            self.count += 1
 
 
 @contextmanager

@@ -96,9 +96,10 @@ async def answer_step(
         await uow.rollback()
         return Answered(Outcome.ALREADY)
     await uow.commit()
-    # The answer in a transaction of its own: on PostgreSQL a row carries the id of the
-    # transaction that wrote it, so sharing one would tie the answer to its participation row.
-    # (Neighbouring ids still do, until the week's freeze rewrites them: services/weekly.py.)
+    # The answer in a transaction of its own (answers.add commits it by itself): on PostgreSQL
+    # a row carries the id of the transaction that wrote it, so sharing one would tie the
+    # answer to its participation row. (Neighbouring ids still do, until the week's freeze
+    # rewrites them: services/weekly.py.)
     try:
         await uow.answers.add(
             group_id=step.group_id,

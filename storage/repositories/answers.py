@@ -43,8 +43,17 @@ class AnswerRepository:
         choice: int | None = None,
         text: str | None = None,
     ) -> None:
+        """Stores one answer at once, as a statement that commits itself: a transaction of its
+        own (on PostgreSQL a row carries the id of the transaction that wrote it, so sharing one
+        would tie the answer to whatever else it wrote), in one round trip rather than a BEGIN,
+        the INSERT and a COMMIT. Call it with nothing uncommitted in the unit of work."""
+        if self.session.in_transaction():
+            raise RuntimeError("an answer is stored in a transaction of its own: commit first")
+        connection = await self.session.connection(
+            execution_options={"isolation_level": "AUTOCOMMIT"}
+        )
         # a plain INSERT (the key is drawn by the column's default), not an ORM object to flush
-        await self.session.execute(
+        await connection.execute(
             insert(AnswerRow.__table__).values(  # type: ignore[arg-type]
                 group_id=group_id,
                 rollout_id=rollout_id,

@@ -147,6 +147,7 @@ async def test_respondents_are_opaque_tokens_of_waiting_answers_only(database_ur
             await uow.participation.record(
                 newcomer.id, group.id, rollout.id, choice, MONDAY, MONDAY + timedelta(days=4)
             )
+            await uow.commit()
             await uow.answers.add(
                 group_id=group.id,
                 rollout_id=rollout.id,
