@@ -139,14 +139,17 @@ def key_figures(results: dict[str, dict[str, Any]]) -> list[str]:
         for size in tick["sizes"]:
             grown = (
                 f"due {size['due_tick_s'] / base['due_tick_s']:.1f} x,"
-                f" quiet {size['quiet_tick_s'] / base['quiet_tick_s']:.1f} x"
+                f" quiet {size['quiet_tick_s'] / base['quiet_tick_s']:.1f} x,"
+                f" Tuesday {size['tuesday_tick_s'] / base['tuesday_tick_s']:.1f} x"
                 f" the {base['staff']:,}-staff figures"
                 if size is not base
                 else "baseline"
             )
             rows.append(
                 f"| 3 tick, {size['staff']:,} staff ({size['units']:,} schools)"
-                f" | Monday's due tick {size['due_tick_s']:.2f} s ({size['owed']:,} owed),"
+                f" | Monday's due tick {size['due_tick_s']:.2f} s ({size['owed']:,} owed)"
+                f" = {size['due_tick_s'] / size.get('bare_write_s', size['due_tick_s']):.1f} x"
+                f" writing its rows alone ({size.get('bare_write_s', 0):.2f} s),"
                 f" quiet tick {size['quiet_tick_s']:.2f} s, claim {size['claim_s'] * 1000:.0f} ms,"
                 f" Tuesday's tick {size['tuesday_tick_s']:.2f} s ({size['tuesday_steps']:,}"
                 f" steps, {size['tuesday_reminders']:,} reminders); booking the sends"
