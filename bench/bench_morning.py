@@ -45,6 +45,7 @@ from bot.clock import start_clock, stop_clock
 from bot.config import Settings
 from bot.local_api import DEFAULT_TOKEN
 from domain.pacing import WAKING_HOURS
+from services.pacing import BOOKED_SHARE
 
 OSLO = ZoneInfo("Europe/Oslo")
 PAID_CEILING = 1000.0  # Telegram's, messages a second
@@ -60,17 +61,13 @@ class OffsetClock:
 
     offset: timedelta
 
-    @classmethod
-    def starting(cls, start: datetime) -> OffsetClock:
-        return cls(start - datetime.now(UTC))
-
     def __call__(self) -> datetime:
         return datetime.now(UTC) + self.offset
 
 
-async def choose_own_times(url_app: App, every: int) -> int:
+async def choose_own_times(app: App, every: int) -> int:
     """Every `every`-th staff member chose OWN_TIME for their steps."""
-    async with url_app.engine.begin() as connection:
+    async with app.engine.begin() as connection:
         result = await connection.execute(
             text(
                 "UPDATE members SET send_time = :own WHERE id % :every = 0"
@@ -179,7 +176,7 @@ async def morning(name: str, units: Units, *, paid: bool, own_every: int = 0) ->
             try:
                 chose = await choose_own_times(app, own_every) if own_every else 0
                 stopping = asyncio.Event()
-                clock.offset = OffsetClock.starting(DUE).offset
+                clock.offset = DUE - datetime.now(UTC)  # the first tick is at 08:00
                 first_tick = datetime.now(UTC).timestamp()
                 ticking = start_clock(app, stopping)
                 with timed() as took:
@@ -221,15 +218,14 @@ async def morning(name: str, units: Units, *, paid: bool, own_every: int = 0) ->
 def report(result: dict[str, Any], ideal_rate: float) -> None:
     owed, wall = result["owed"], result["wall_s"]
     ideal = owed / ideal_rate
-    booked_share = 0.8  # services.pacing.BOOKED_SHARE
-    paced = owed / (result["rate"] * booked_share)
+    paced = owed / (result["rate"] * BOOKED_SHARE)
     print(
         f"  {result['staff']:,} staff in {result['schools']:,} schools (seeded in"
         f" {result['seed_s']:.0f} s), {result['own_time_members']:,} of them at their own"
         f" {OWN_TIME:%H:%M}; ours {result['rate']:g}/s:\n"
         f"    {result['received']:,} sends received of {owed:,} owed in {wall:.0f} s from the"
         f" first tick to the last send = {wall / ideal:.2f} x the ideal at {ideal_rate:,.0f}/s"
-        f" ({ideal:.0f} s), {wall / paced:.2f} x what pacing books at {booked_share:.0%} of"
+        f" ({ideal:.0f} s), {wall / paced:.2f} x what pacing books at {BOOKED_SHARE:.0%} of"
         f" ours ({paced:.0f} s); {result['received'] / wall:,.0f} sends/s\n"
         f"    booked finish {result['booked_last_local']} (the last minute booked), last send"
         f" {result['last_sent_local']} (Oslo); 429s {result['refused_429']}\n"
