@@ -49,10 +49,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from itertools import accumulate
 
 from domain.model import QuestionKind
 from domain.telegram_html import utf16_length
@@ -400,31 +402,22 @@ def split_message(html: str, limit: int = 4096) -> list[str]:
     the next, so every part is valid HTML on its own. Counting the source rather than the visible
     text errs on the safe side of Telegram's limit.
     """
-    atoms = _ATOM.findall(html)
-    stacks = _open_tags_before(atoms)
-    sizes = [utf16_length(atom) for atom in atoms]
-    # Past the last visible character only whitespace and tags remain: nothing worth a message.
-    text_ends = max((i + 1 for i, atom in enumerate(atoms) if _is_text(atom)), default=0)
+    atoms = _Atoms(html)
     parts: list[str] = []
     start = 0
     while True:
-        while start < text_ends and atoms[start].isspace():
+        while start < atoms.text_ends and atoms.items[start].isspace():
             start += 1
-        if start >= text_ends:
+        if start >= atoms.text_ends:
             return parts
-        end = _cut(atoms, stacks, sizes, start, limit)
+        end = atoms.cut(start, limit)
         body_end = end
-        while atoms[body_end - 1].isspace():
+        while atoms.items[body_end - 1].isspace():
             body_end -= 1
-        reopen = "".join(tag for _, tag in stacks[start])
-        close = "".join(f"</{name}>" for name, _ in reversed(stacks[body_end]))
-        parts.append(reopen + "".join(atoms[start:body_end]) + close)
+        reopen = "".join(tag for _, tag in atoms.stacks[start])
+        close = "".join(f"</{name}>" for name, _ in reversed(atoms.stacks[body_end]))
+        parts.append(reopen + "".join(atoms.items[start:body_end]) + close)
         start = end
-
-
-def _is_text(atom: str) -> bool:
-    is_tag = len(atom) > 1 and atom.startswith("<")
-    return not (is_tag or atom.isspace())
 
 
 def _open_tags_before(atoms: Sequence[str]) -> list[tuple[tuple[str, str], ...]]:
@@ -445,39 +438,55 @@ def _open_tags_before(atoms: Sequence[str]) -> list[tuple[tuple[str, str], ...]]
     return stacks
 
 
-def _cut(
-    atoms: Sequence[str],
-    stacks: Sequence[tuple[tuple[str, str], ...]],
-    sizes: Sequence[int],
-    start: int,
-    limit: int,
-) -> int:
-    """Where the part starting at `start` ends: the best cut that keeps the part within `limit`."""
-    reopen = sum(utf16_length(tag) for _, tag in stacks[start])
-    best: dict[str, int] = {}
-    length = reopen
-    has_text = False
-    for end in range(start + 1, len(atoms) + 1):
-        length += sizes[end - 1]
-        has_text = has_text or _is_text(atoms[end - 1])
-        if length > limit:
-            break
-        close = sum(len(name) + 3 for name, _ in stacks[end])
-        if length + close > limit or not has_text:
-            continue
-        if end == len(atoms):
-            return end
-        following = atoms[end]
-        if following == "\n" and end + 1 < len(atoms) and atoms[end + 1] == "\n":
-            best["paragraph"] = end
-        elif following == "\n":
-            best["line"] = end
-        elif following.isspace():
-            best["space"] = end
-        if not stacks[end]:
-            best["outside"] = end  # between elements: no tag needs closing and opening again
-        best["anywhere"] = end
-    for kind in ("paragraph", "line", "space", "outside", "anywhere"):
-        if kind in best:
-            return best[kind]
-    raise ValueError(f"a limit of {limit} leaves no room for the text after the tags around it")
+class _Atoms:
+    """`html` as atoms (a tag, an entity or one character) with what a cut needs to know, counted
+    once: the size before each position (UTF-16), the text atoms before it, the tags open there
+    and what closing them costs. A summary is thousands of atoms, cut every 4,096."""
+
+    def __init__(self, html: str) -> None:
+        self.items: list[str] = _ATOM.findall(html)
+        self.stacks = _open_tags_before(self.items)
+        is_text = [  # neither a tag nor whitespace
+            not ((len(atom) > 1 and atom[0] == "<") or atom.isspace()) for atom in self.items
+        ]
+        # One character counts one, or two outside the Basic Multilingual Plane.
+        sizes = (
+            (1 if atom < "\U00010000" else 2) if len(atom) == 1 else utf16_length(atom)
+            for atom in self.items
+        )
+        self.size_before = [0, *accumulate(sizes)]
+        self.texts_before = [0, *accumulate(is_text)]
+        # Past the last visible character only whitespace and tags remain: nothing worth a message.
+        self.text_ends = self.texts_before.index(self.texts_before[-1])
+        distinct = {id(stack): stack for stack in self.stacks}  # the stacks are shared tuples
+        closing = {key: sum(len(name) + 3 for name, _ in stack) for key, stack in distinct.items()}
+        self.close_cost = [closing[id(stack)] for stack in self.stacks]
+
+    def cut(self, start: int, limit: int) -> int:
+        """Where the part starting at `start` ends: the best cut that keeps the part within
+        `limit`, the latest of the best kind (searched from the furthest end that fits back)."""
+        items, stacks = self.items, self.stacks
+        base = sum(utf16_length(tag) for _, tag in stacks[start]) - self.size_before[start]
+        furthest = bisect_right(self.size_before, limit - base, lo=start + 1) - 1
+        found: dict[str, int] = {}
+        for end in range(furthest, start, -1):
+            if base + self.size_before[end] + self.close_cost[end] > limit:
+                continue
+            if self.texts_before[end] == self.texts_before[start]:
+                break  # no text in the part: nor in any shorter one
+            if end == len(items):
+                return end
+            following = items[end]
+            if following == "\n" and end + 1 < len(items) and items[end + 1] == "\n":
+                return end  # the best kind of cut, and the latest of it
+            if following == "\n":
+                found.setdefault("line", end)
+            elif following.isspace():
+                found.setdefault("space", end)
+            if not stacks[end]:
+                found.setdefault("outside", end)  # between elements: no tag to close and reopen
+            found.setdefault("anywhere", end)
+        for kind in ("line", "space", "outside", "anywhere"):
+            if kind in found:
+                return found[kind]
+        raise ValueError(f"a limit of {limit} leaves no room for the text after the tags around it")
