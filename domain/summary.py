@@ -389,6 +389,7 @@ _ATOM = re.compile(
     r"|.",
     re.DOTALL,
 )
+_TAG = re.compile(r"""<(?:[^<>"']|"[^"]*"|'[^']*')*>""")  # as in _ATOM
 _TAG_NAME = re.compile(r"</?\s*([A-Za-z][A-Za-z0-9-]*)")
 
 
@@ -402,6 +403,9 @@ def split_message(html: str, limit: int = 4096) -> list[str]:
     the next, so every part is valid HTML on its own. Counting the source rather than the visible
     text errs on the safe side of Telegram's limit.
     """
+    whole = _whole(html, limit)
+    if whole is not None:
+        return whole
     atoms = _Atoms(html)
     parts: list[str] = []
     start = 0
@@ -418,6 +422,19 @@ def split_message(html: str, limit: int = 4096) -> list[str]:
         close = "".join(f"</{name}>" for name, _ in reversed(atoms.stacks[body_end]))
         parts.append(reopen + "".join(atoms.items[start:body_end]) + close)
         start = end
+
+
+def _whole(html: str, limit: int) -> list[str] | None:
+    """`split_message` of an `html` that fits in one part as it stands, worked out from its tags
+    alone (most staff summaries); None when it does not fit, to be cut atom by atom."""
+    size = utf16_length(html.lstrip())  # the whitespace at the end counts, as in a cut
+    if size > limit:
+        return None
+    if not _TAG.sub("", html).strip():
+        return []  # only tags and whitespace: nothing worth a message
+    still_open = _open_tags_before(_TAG.findall(html))[-1]
+    close = "".join(f"</{name}>" for name, _ in reversed(still_open))
+    return [html.strip() + close] if size + len(close) <= limit else None
 
 
 def _open_tags_before(atoms: Sequence[str]) -> list[tuple[tuple[str, str], ...]]:
