@@ -76,8 +76,8 @@ async def _plan(app: App, now: datetime) -> PlanReport:
         app.uow_factory,
         partial(outline, app.catalogue),
         now,
-        close_week=summaries.close_week,
         pacing=pacing,
+        close_weeks=summaries.close_weeks,
     )
     await pace(app.uow_factory, now, pacing)  # reminders and summaries, written unbooked
     # Old versions of rewritten answers (retention, the night's seal, a week's freeze) go.

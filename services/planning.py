@@ -11,14 +11,14 @@ a minute that owes nothing reads a few rows however many groups there are.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Collection, Iterator
+from collections.abc import Awaitable, Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from domain.calendar import local_date, local_to_utc, week_closes_at
 from domain.deliveries import Kind, step_delivery
-from domain.model import Role
+from domain.model import Group, Role
 from domain.pacing import rotation
 from domain.plan import REMINDER_LOOKBACK, RolloutPlan, next_owed_moment
 from domain.schedule import reminder_at
@@ -43,6 +43,9 @@ class PlanReport:
 
 
 CloseWeek = Callable[[UnitOfWork, RolloutPlan, date, datetime], Awaitable[int]]
+# Many groups' week at once (services.weekly.WeekSummaries.close_weeks): summaries owed per group.
+CloseWeeks = Callable[[UnitOfWork, Sequence[Group], date, datetime], Awaitable[dict[int, int]]]
+WEEKS_CLOSED_PER_TRANSACTION = 200  # a Friday's groups: some 20,000 answers sealed at once
 
 
 async def plan_due(
@@ -51,13 +54,15 @@ async def plan_due(
     now: datetime,
     close_week: CloseWeek | None = None,
     pacing: Pacing | None = None,
+    close_weeks: CloseWeeks | None = None,
 ) -> PlanReport:
     """Enqueues every step, reminder, kick-off and weekly summary owed at `now`.
 
     The due groups' plans are worked out in memory; the database is then asked once per kind
     of work and step (not once per group). With `pacing`, the kick-offs, steps and reminders
     (a morning's bulk) are booked into their minutes before they are written, so they are
-    written once."""
+    written once. Weeks are closed by `close_weeks`, many groups per transaction, or else one
+    group at a time by `close_week`."""
     report = PlanReport()
     async with uow_factory() as uow:
         seen = await uow.groups.due_for_planning(now)
@@ -76,17 +81,42 @@ async def plan_due(
             groups = {group for group, _ in closing}
             for done in await uow.deliveries.weeks_summarised(groups, since):
                 closing.pop(done, None)
-    if close_week is None:  # the weeks are left to a tick that closes them
+    if close_weeks is not None:
+        await _close_in_bulk(uow_factory, closing, now, close_weeks, report)
+    elif close_week is not None:
+        for (group, week), plan in sorted(closing.items(), key=lambda item: item[0][1]):
+            async with uow_factory() as uow:
+                added = await close_week(uow, plan, week, now)
+            if added:
+                report.summaries += added
+                report.weeks_closed.append((group, week))
+    else:  # the weeks are left to a tick that closes them
         await _settle(uow_factory, seen, plans, now, unsettled={g for g, _ in closing})
         return report
-    for (group, week), plan in sorted(closing.items(), key=lambda item: item[0][1]):
-        async with uow_factory() as uow:
-            added = await close_week(uow, plan, week, now)
-        if added:
-            report.summaries += added
-            report.weeks_closed.append((group, week))
     await _settle(uow_factory, seen, plans, now)
     return report
+
+
+async def _close_in_bulk(
+    uow_factory: UnitOfWorkFactory,
+    closing: dict[tuple[int, date], RolloutPlan],
+    now: datetime,
+    close_weeks: CloseWeeks,
+    report: PlanReport,
+) -> None:
+    """The weeks to close, oldest first, a transaction per WEEKS_CLOSED_PER_TRANSACTION groups."""
+    by_week: dict[date, list[Group]] = {}
+    for (_, week), plan in sorted(closing.items(), key=lambda item: item[0][1]):
+        by_week.setdefault(week, []).append(plan.group)
+    for week, groups in by_week.items():
+        for start in range(0, len(groups), WEEKS_CLOSED_PER_TRANSACTION):
+            async with uow_factory() as uow:
+                chunk = groups[start : start + WEEKS_CLOSED_PER_TRANSACTION]
+                owed = await close_weeks(uow, chunk, week, now)
+            for group in chunk:
+                if owed.get(group.id):
+                    report.summaries += owed[group.id]
+                    report.weeks_closed.append((group.id, week))
 
 
 async def _settle(

@@ -12,6 +12,7 @@ Retention: once a snapshot is older than ANSWER_RETENTION_WEEKS its answer texts
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
@@ -21,7 +22,7 @@ from content.loader import Catalogue
 from content.schema import Module, Step
 from domain.calendar import current_week, local_datetime, week_closes_at
 from domain.deliveries import Delivery, Kind
-from domain.model import DEFAULT_LANGUAGE, Group, Role
+from domain.model import DEFAULT_LANGUAGE, Group, Member, Role
 from domain.plan import RolloutPlan
 from domain.summary import (
     AnswerIn,
@@ -75,25 +76,42 @@ class WeekSummaries:
 
     async def compute(self, uow: UnitOfWork, group_id: int, week: date) -> WeekSummary:
         """The week's summary from the answers no earlier summary showed (pure aggregation)."""
-        plans = await group_plans(uow, [group_id], self.outline)
-        questions = self.questions(plans, week)
-        stored = await uow.answers.unshown(group_id, week)
-        answers = [
-            AnswerIn(a.answer_id, a.step_id, a.week, a.scale, a.choice, a.text) for a in stored
-        ]
+        return (await self.compute_many(uow, [group_id], week))[group_id]
+
+    async def compute_many(
+        self, uow: UnitOfWork, group_ids: Collection[int], week: date
+    ) -> dict[int, WeekSummary]:
+        """As `compute` for each group, read in a handful of queries for all of them."""
+        plans: dict[int, list[RolloutPlan]] = {group_id: [] for group_id in group_ids}
+        for plan in await group_plans(uow, sorted(group_ids), self.outline):
+            plans[plan.group.id].append(plan)
+        stored = await uow.answers.unshown_of(group_ids, week)
         # Who stands behind the waiting answers (opaque tokens), so that a set needs enough
         # people as well as enough answers.
-        keys = {(a.step_id, a.week) for a in stored}
-        respondents = await uow.participation.respondents(group_id, keys)
-        last = await uow.summaries.get(group_id, week - timedelta(days=7))
-        last_rate = SNAPSHOT.validate_json(last).participation.rate_percent if last else None
-        participation = ParticipationIn(
-            members=await uow.members.count(group_id, Role.STAFF),
-            answered_per_step=await uow.participation.per_step(group_id, week),
-            last_week_rate=last_rate,
-        )
-        data = SummaryInput(week, self.threshold, questions, answers, participation, respondents)
-        return summarize(data)
+        keys = {g: {(a.step_id, a.week) for a in answers} for g, answers in stored.items()}
+        respondents = await uow.participation.respondents_of(keys)
+        last_weeks = await uow.summaries.of_week(group_ids, week - timedelta(days=7))
+        members = await uow.members.counts(group_ids, Role.STAFF)
+        per_step = await uow.participation.per_step_of(group_ids, week)
+        found = {}
+        for group_id in group_ids:
+            answers = [
+                AnswerIn(a.answer_id, a.step_id, a.week, a.scale, a.choice, a.text)
+                for a in stored.get(group_id, [])
+            ]
+            last = last_weeks.get(group_id)
+            participation = ParticipationIn(
+                members=members.get(group_id, 0),
+                answered_per_step=per_step.get(group_id, {}),
+                last_week_rate=SNAPSHOT.validate_json(last).participation.rate_percent
+                if last
+                else None,
+            )
+            questions = self.questions(plans[group_id], week)
+            who = respondents.get(group_id, {})
+            data = SummaryInput(week, self.threshold, questions, answers, participation, who)
+            found[group_id] = summarize(data)
+        return found
 
     def questions(self, plans: list[RolloutPlan], week: date) -> list[QuestionInfo]:
         found: dict[str, QuestionInfo] = {}
@@ -110,48 +128,61 @@ class WeekSummaries:
         self, uow: UnitOfWork, plan: RolloutPlan, week: date, now: datetime
     ) -> int:
         """Freezes the week's summary and owes it to everyone; 0 when it was closed before."""
-        group = plan.group
-        if await uow.summaries.get(group.id, week) is not None:
-            return 0
-        summary = await self.compute(uow, group.id, week)
-        # The snapshot keeps what was shown, not which rows: the rows get new keys below.
-        frozen = SNAPSHOT.dump_json(replace(summary, shown_answer_ids=frozenset())).decode()
-        if not await uow.summaries.freeze(group.id, week, frozen):
-            await uow.rollback()
-            return 0  # another tick or instance closed it a moment ago
-        await uow.answers.mark_shown(sorted(summary.shown_answer_ids), week)
-        await self.seal(uow, group.id, week)
-        leaders = [
-            m for m in await uow.members.of_group(group.id, Role.LEADER) if not m.unreachable
-        ]
-        led = {m.id for m in leaders}
-        # A leader who also answers as staff gets the leader version only: one summary each.
-        staff = [
-            m
-            for m in await uow.members.of_group(group.id, Role.STAFF)
-            if not m.unreachable and m.id not in led
-        ]
-        rows = [
-            _owed(
-                kind, f"{kind}:{group.id}:{week}:{m.id}", m.telegram_id, group.id, week, now, m.id
-            )
-            for kind, members in ((Kind.LEADER_SUMMARY, leaders), (Kind.STAFF_SUMMARY, staff))
-            for m in members
-        ]
-        if group.linked_chat_id is not None:
-            key = f"{Kind.CHAT_SUMMARY}:{group.id}:{week}"
-            rows.append(_owed(Kind.CHAT_SUMMARY, key, group.linked_chat_id, group.id, week, now))
-        added = await uow.deliveries.enqueue(rows)
-        await uow.commit()
-        log.info("group %s: week %s closed, %s summaries owed", group.id, week, added)
-        return added
+        return (await self.close_weeks(uow, [plan.group], week, now)).get(plan.group.id, 0)
 
-    async def seal(self, uow: UnitOfWork, group_id: int, week: date) -> None:
+    async def close_weeks(
+        self, uow: UnitOfWork, groups: Sequence[Group], week: date, now: datetime
+    ) -> dict[int, int]:
+        """Freezes the week's summary of each group not closed before and owes it to everyone,
+        in one transaction and a handful of queries for all of them (a Friday closes thousands:
+        see CLOSED_PER_TRANSACTION); returns the summaries owed per group it closed."""
+        closed = await uow.summaries.closed([g.id for g in groups], week)
+        groups = [g for g in groups if g.id not in closed]
+        if not groups:
+            return {}
+        summaries = await self.compute_many(uow, [g.id for g in groups], week)
+        # The snapshot keeps what was shown, not which rows: the rows get new keys below.
+        frozen = {
+            group_id: SNAPSHOT.dump_json(replace(summary, shown_answer_ids=frozenset())).decode()
+            for group_id, summary in summaries.items()
+        }
+        # Only the groups whose snapshot this transaction stored go on: another tick or
+        # instance closed the others a moment ago.
+        stored = await uow.summaries.freeze_many(week, frozen)
+        if not stored:
+            await uow.rollback()
+            return {}
+        groups = [g for g in groups if g.id in stored]
+        ids = [g.id for g in groups]
+        shown = {answer for g in ids for answer in summaries[g].shown_answer_ids}
+        rewritten = await self.seal(uow, ids, week, shown)
+        await uow.answers.mark_shown(sorted(shown - rewritten), week)  # earlier weeks' pool
+        leaders = await uow.members.of_groups(ids, Role.LEADER)
+        staff = await uow.members.of_groups(ids, Role.STAFF)
+        rows: list[dict[str, object]] = []
+        owed: dict[int, int] = {}
+        for group in groups:
+            group_rows = _owed_summaries(
+                group, week, now, leaders.get(group.id, []), staff.get(group.id, [])
+            )
+            rows += group_rows
+            owed[group.id] = len(group_rows)
+        await uow.deliveries.enqueue(rows)  # none there yet: only this transaction froze them
+        await uow.commit()
+        for group_id, added in owed.items():
+            log.info("group %s: week %s closed, %s summaries owed", group_id, week, added)
+        return owed
+
+    async def seal(
+        self, uow: UnitOfWork, group_ids: Collection[int], week: date, shown: Collection[str]
+    ) -> set[str]:
         """The week's answers rewritten in one shuffled batch, in the freeze's transaction, so
         that nothing in the database ties one of them to its writer's participation row (see
-        the README's threat model); the clock then compacts the table (`storage.db`)."""
-        await uow.answers.rewrite_week(group_id, week)
+        the README's threat model); the clock then compacts the table (`storage.db`). Those
+        the summary showed are written marked so; returns the keys the answers had before."""
+        rewritten = await uow.answers.rewrite_weeks(group_ids, week, shown)
         self._sealed = True
+        return rewritten
 
     def take_sealed(self) -> bool:
         """Whether a freeze sealed a week since the last call: the clock then compacts."""
@@ -313,6 +344,25 @@ def without_texts(summary: WeekSummary) -> WeekSummary:
         for result in summary.results
     )
     return replace(summary, results=results)
+
+
+def _owed_summaries(
+    group: Group, week: date, now: datetime, leaders: list[Member], staff: list[Member]
+) -> list[dict[str, object]]:
+    """The week's summary deliveries of one group: its leaders', its staff's, its chat's."""
+    leaders = [m for m in leaders if not m.unreachable]
+    led = {m.id for m in leaders}
+    # A leader who also answers as staff gets the leader version only: one summary each.
+    staff = [m for m in staff if not m.unreachable and m.id not in led]
+    rows = [
+        _owed(kind, f"{kind}:{group.id}:{week}:{m.id}", m.telegram_id, group.id, week, now, m.id)
+        for kind, members in ((Kind.LEADER_SUMMARY, leaders), (Kind.STAFF_SUMMARY, staff))
+        for m in members
+    ]
+    if group.linked_chat_id is not None:
+        key = f"{Kind.CHAT_SUMMARY}:{group.id}:{week}"
+        rows.append(_owed(Kind.CHAT_SUMMARY, key, group.linked_chat_id, group.id, week, now))
+    return rows
 
 
 def _owed(

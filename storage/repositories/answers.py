@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import random
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -70,16 +71,33 @@ class AnswerRepository:
     async def unshown(self, group_id: int, up_to_week: date) -> list[StoredAnswer]:
         """Answers of weeks up to this one that no summary has shown yet (the pool), in key
         order, which is random: nothing here keeps the order they came in."""
-        rows = await self.session.scalars(
-            select(AnswerRow)
+        return (await self.unshown_of([group_id], up_to_week)).get(group_id, [])
+
+    async def unshown_of(
+        self, group_ids: Collection[int], up_to_week: date
+    ) -> dict[int, list[StoredAnswer]]:
+        """As `unshown`, for many groups in one query (a Friday's freeze)."""
+        rows = await self.session.execute(
+            select(
+                AnswerRow.group_id,
+                AnswerRow.id,
+                AnswerRow.step_id,
+                AnswerRow.week,
+                AnswerRow.scale,
+                AnswerRow.choice,
+                AnswerRow.text,
+            )
             .where(
-                AnswerRow.group_id == group_id,
+                AnswerRow.group_id.in_(group_ids),
                 AnswerRow.week <= up_to_week,
                 AnswerRow.shown_in_week.is_(None),
             )
-            .order_by(AnswerRow.id)
+            .order_by(AnswerRow.group_id, AnswerRow.id)
         )
-        return [StoredAnswer(r.id, r.step_id, r.week, r.scale, r.choice, r.text) for r in rows]
+        found: dict[int, list[StoredAnswer]] = {}
+        for group_id, *answer in rows:
+            found.setdefault(group_id, []).append(StoredAnswer(*answer))
+        return found
 
     async def mark_shown(self, answer_ids: list[str], week: date) -> None:
         for start in range(0, len(answer_ids), 500):
@@ -95,18 +113,42 @@ class AnswerRepository:
         that transaction's id (PostgreSQL's xmin), none sits where it arrived, and no key is the
         one it had while the week was open; `storage.db.compact_answers` then clears the old
         versions out of the files. Returns how many were rewritten."""
+        return len(await self.rewrite_weeks([group_id], week))
+
+    async def rewrite_weeks(
+        self, group_ids: Collection[int], week: date, shown: Collection[str] = frozenset()
+    ) -> set[str]:
+        """As `rewrite_week`, for many groups' week in one shuffled batch (a Friday's freeze).
+        The answers in `shown` (a freeze's summary showed them) are written marked shown, rather
+        than updated first and rewritten after. Returns the keys the rewritten answers had."""
         table = AnswerRow.__table__
-        in_week = (AnswerRow.group_id == group_id, AnswerRow.week == week)
+        in_week = (AnswerRow.group_id.in_(group_ids), AnswerRow.week == week)
         found = await self.session.execute(select(table).where(*in_week))
         rows = [dict(row) for row in found.mappings()]
         if not rows:
-            return 0
+            return set()
+        old_keys = set()
         for row in rows:
+            old_keys.add(row["id"])
+            if row["id"] in shown:
+                row["shown_in_week"] = week
             row["id"] = random_key()
         random.SystemRandom().shuffle(rows)
         await self.session.execute(delete(AnswerRow).where(*in_week))
-        await self.session.execute(insert(table), rows)  # type: ignore[arg-type]
-        return len(rows)
+        if self.session.get_bind().dialect.name == "postgresql":
+            await self._copy_in(rows)  # a Friday's thousands of rows, in their shuffled order
+        else:
+            await self.session.execute(insert(table), rows)  # type: ignore[arg-type]
+        return old_keys
+
+    async def _copy_in(self, rows: list[dict[str, Any]]) -> None:
+        columns = list(rows[0])
+        connection = await self.session.connection()
+        driver = (await connection.get_raw_connection()).driver_connection
+        assert driver is not None
+        records = [[row[column] for column in columns] for row in rows]
+        table = AnswerRow.__tablename__
+        await driver.copy_records_to_table(table, records=records, columns=columns)
 
     async def weeks_waiting(self, since: date) -> list[tuple[int, date]]:
         """(group, week) pairs from `since` on with answers no summary has shown yet."""
@@ -192,12 +234,21 @@ class ParticipationRepository:
         return {(rollout_id, step_id) for rollout_id, step_id in rows}
 
     async def per_step(self, group_id: int, week: date) -> dict[str, int]:
+        return (await self.per_step_of([group_id], week)).get(group_id, {})
+
+    async def per_step_of(
+        self, group_ids: Collection[int], week: date
+    ) -> dict[int, dict[str, int]]:
+        """How many answered each step of the week, per group, in one query."""
         rows = await self.session.execute(
-            select(ParticipationRow.step_id, func.count())
-            .where(ParticipationRow.group_id == group_id, ParticipationRow.week == week)
-            .group_by(ParticipationRow.step_id)
+            select(ParticipationRow.group_id, ParticipationRow.step_id, func.count())
+            .where(ParticipationRow.group_id.in_(group_ids), ParticipationRow.week == week)
+            .group_by(ParticipationRow.group_id, ParticipationRow.step_id)
         )
-        return {step_id: int(count) for step_id, count in rows}
+        found: dict[int, dict[str, int]] = {}
+        for group_id, step_id, count in rows:
+            found.setdefault(group_id, {})[step_id] = int(count)
+        return found
 
     async def respondents(
         self, group_id: int, keys: Iterable[tuple[str, date]]
@@ -208,7 +259,13 @@ class ParticipationRepository:
         A (step, week) with an answer a summary has already shown gets none: an answer that
         slipped in just as its week closed waits alone, and the week's other respondents wrote
         nothing in its pool. It then counts nobody, which errs on the safe side."""
-        wanted = set(keys)
+        return (await self.respondents_of({group_id: keys})).get(group_id, {})
+
+    async def respondents_of(
+        self, keys: Mapping[int, Iterable[tuple[str, date]]]
+    ) -> dict[int, dict[tuple[str, date], frozenset[str]]]:
+        """As `respondents`, for many groups (each with its own keys) in one query."""
+        wanted = {(group_id, *key) for group_id, group_keys in keys.items() for key in group_keys}
         if not wanted:
             return {}
         shown_before = exists().where(
@@ -219,19 +276,26 @@ class ParticipationRepository:
         )
         rows = await self.session.execute(
             select(
-                ParticipationRow.step_id, ParticipationRow.week, ParticipationRow.member_id
+                ParticipationRow.group_id,
+                ParticipationRow.step_id,
+                ParticipationRow.week,
+                ParticipationRow.member_id,
             ).where(
-                ParticipationRow.group_id == group_id,
-                ParticipationRow.step_id.in_({step_id for step_id, _ in wanted}),
-                ParticipationRow.week.in_({week for _, week in wanted}),
+                ParticipationRow.group_id.in_({group_id for group_id, _, _ in wanted}),
+                ParticipationRow.step_id.in_({step_id for _, step_id, _ in wanted}),
+                ParticipationRow.week.in_({week for _, _, week in wanted}),
                 ~shown_before,
             )
         )
-        found: dict[tuple[str, date], set[str]] = {}
-        for step_id, week, member_id in rows:
-            if (step_id, week) in wanted:
-                found.setdefault((step_id, week), set()).add(respondent_token(group_id, member_id))
-        return {key: frozenset(tokens) for key, tokens in found.items()}
+        found: dict[int, dict[tuple[str, date], set[str]]] = {}
+        for group_id, step_id, week, member_id in rows:
+            if (group_id, step_id, week) in wanted:
+                tokens = found.setdefault(group_id, {}).setdefault((step_id, week), set())
+                tokens.add(respondent_token(group_id, member_id))
+        return {
+            group_id: {key: frozenset(tokens) for key, tokens in of_group.items()}
+            for group_id, of_group in found.items()
+        }
 
     async def of_member(self, member_id: int) -> list[tuple[str, date]]:
         rows = await self.session.execute(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 from datetime import UTC, date, datetime, time
+from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy import ColumnElement, Row, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.language import reader_language
@@ -159,19 +161,34 @@ class MemberRepository:
         return [Membership(r.member_id, r.group_id, Role(r.role)) for r in rows]
 
     async def of_group(self, group_id: int, role: Role) -> list[Member]:
-        rows = await self.session.scalars(
-            select(MemberRow)
-            .join(MembershipRow, MembershipRow.member_id == MemberRow.id)
-            .where(MembershipRow.group_id == group_id, MembershipRow.role == role.value)
-            .order_by(MemberRow.id)
+        return (await self.of_groups([group_id], role)).get(group_id, [])
+
+    async def of_groups(self, group_ids: Collection[int], role: Role) -> dict[int, list[Member]]:
+        """The members with that role, per group, in one query."""
+        members = MemberRow.__table__
+        rows = await self.session.execute(
+            # plain rows, not ORM objects: a Friday reads a country's staff here
+            select(MembershipRow.group_id.label("of_group"), *members.columns)
+            .join(MembershipRow, MembershipRow.member_id == members.c.id)
+            .where(MembershipRow.group_id.in_(group_ids), MembershipRow.role == role.value)
+            .order_by(MembershipRow.group_id, members.c.id)
         )
-        return [_member(row) for row in rows]
+        found: dict[int, list[Member]] = {}
+        for row in rows:
+            found.setdefault(row.of_group, []).append(_member(row))
+        return found
 
     async def count(self, group_id: int, role: Role) -> int:
-        query = select(func.count()).where(
-            MembershipRow.group_id == group_id, MembershipRow.role == role.value
+        return (await self.counts([group_id], role)).get(group_id, 0)
+
+    async def counts(self, group_ids: Collection[int], role: Role) -> dict[int, int]:
+        """How many members have that role, per group (a group with none is left out)."""
+        rows = await self.session.execute(
+            select(MembershipRow.group_id, func.count())
+            .where(MembershipRow.group_id.in_(group_ids), MembershipRow.role == role.value)
+            .group_by(MembershipRow.group_id)
         )
-        return int(await self.session.scalar(query) or 0)
+        return {group_id: int(count) for group_id, count in rows}
 
     async def join_dates(self, group_id: int) -> list[date]:
         """The day each current member of the group joined (for counts per week: never who)."""
@@ -262,7 +279,7 @@ _ORG_LANGUAGE = (
 )
 
 
-def _member(row: MemberRow, *, org_language: str | None = None) -> Member:
+def _member(row: MemberRow | Row[Any], *, org_language: str | None = None) -> Member:
     return Member(
         id=row.id,
         telegram_id=row.telegram_id,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from datetime import UTC, date, datetime
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import LeaderNoteRow, ProcessedUpdateRow, SummaryRow
-from storage.repositories.upsert import insert_ignoring_conflicts
+from storage.repositories.upsert import conflict_free_insert, insert_ignoring_conflicts
 
 
 class SummaryRepository:
@@ -22,16 +23,42 @@ class SummaryRepository:
         snapshot: str | None = await self.session.scalar(query)
         return snapshot
 
+    async def of_week(self, group_ids: Collection[int], week: date) -> dict[int, str]:
+        """The week's snapshots of those groups that have one, in one query."""
+        rows = await self.session.execute(
+            select(SummaryRow.group_id, SummaryRow.snapshot).where(
+                SummaryRow.group_id.in_(group_ids), SummaryRow.week == week
+            )
+        )
+        return {group_id: snapshot for group_id, snapshot in rows}
+
+    async def closed(self, group_ids: Collection[int], week: date) -> set[int]:
+        """Which of the groups have the week's snapshot already."""
+        rows = await self.session.scalars(
+            select(SummaryRow.group_id).where(
+                SummaryRow.group_id.in_(group_ids), SummaryRow.week == week
+            )
+        )
+        return set(rows)
+
     async def freeze(self, group_id: int, week: date, snapshot: str) -> bool:
         """Stores the week's summary once; False when another tick or instance was first."""
-        row = {
-            "group_id": group_id,
-            "week": week,
-            "snapshot": snapshot,
-            "created_at": datetime.now(UTC),
-        }
+        return group_id in await self.freeze_many(week, {group_id: snapshot})
+
+    async def freeze_many(self, week: date, snapshots: Mapping[int, str]) -> set[int]:
+        """Stores each group's summary of the week once, in one statement; returns the groups
+        whose snapshot went in (not those another tick or instance stored first)."""
+        if not snapshots:
+            return set()
+        now = datetime.now(UTC)
+        rows = [
+            {"group_id": group_id, "week": week, "snapshot": snapshot, "created_at": now}
+            for group_id, snapshot in snapshots.items()
+        ]
         table = SummaryRow.__table__
-        return await insert_ignoring_conflicts(self.session, table, [row]) == 1  # type: ignore[arg-type]
+        statement = conflict_free_insert(self.session, table).values(rows)  # type: ignore[arg-type]
+        result = await self.session.execute(statement.returning(table.c.group_id))
+        return set(result.scalars())
 
     async def with_texts_before(self, week: date) -> list[tuple[int, date, str]]:
         """Snapshots of weeks before `week` that still hold an answer text (retention).

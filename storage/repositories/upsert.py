@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Insert, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,8 +15,12 @@ async def insert_ignoring_conflicts(
     """Inserts the rows that do not collide with a unique key; returns how many went in."""
     if not rows:
         return 0
+    result = await session.execute(conflict_free_insert(session, table).values(rows))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def conflict_free_insert(session: AsyncSession, table: Table) -> Insert:
+    """An INSERT into `table` that skips the rows colliding with a unique key."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(rows).on_conflict_do_nothing()
-    result = await session.execute(statement)
-    return int(getattr(result, "rowcount", 0) or 0)
+    return insert(table).on_conflict_do_nothing()

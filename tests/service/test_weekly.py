@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from domain.deliveries import Kind
-from domain.model import Member
+from domain.model import Member, Role
 from domain.summary import TextResult
+from services import admin
 from services.answering import Outcome
 from services.schedule import group_plans
 from services.weekly import WeekSummaries
@@ -62,6 +64,31 @@ async def test_six_writers_are_enough_and_the_frozen_week_names_nobody(
     assert sorted(set(texts)) == [f"Tanke {n}" for n in range(6)]
     assert all(str(FIRST_STAFF + n) not in raw for n in range(8))
     assert frozen.shown_answer_ids == frozenset()  # the snapshot keeps no row keys
+
+
+async def test_groups_closed_together_get_what_each_would_get_alone(
+    uows: MemoryDatabase,
+) -> None:
+    berg, _ = await a_week_answered_by(uows, writers=6)
+    async with uows() as uow:
+        team, _ = await admin.add_group(uow, "berg/team", "Teamet")
+        invite = await admin.make_invite(uow, "berg/team", Role.STAFF, oslo(MONDAY, 7))
+        await uow.commit()
+    for n in range(3):
+        await joined(uows, invite.code, FIRST_STAFF + 100 + n)
+    summaries = weekly()
+    async with uows() as uow:
+        alone = await summaries.compute(uow, berg.group.id, MONDAY)
+    async with uows() as uow:
+        owed = await summaries.close_weeks(uow, [berg.group, team], MONDAY, FRIDAY_CLOSE)
+    assert owed == {berg.group.id: 1 + 8, team.id: 3}
+    async with uows() as uow:
+        frozen = await summaries.snapshot(uow, berg.group.id, MONDAY)
+        left = await uow.answers.unshown(berg.group.id, MONDAY)
+        again = await summaries.close_weeks(uow, [team, berg.group], MONDAY, FRIDAY_CLOSE)
+    assert frozen == replace(alone, shown_answer_ids=frozenset())
+    assert alone.shown_answer_ids and left == []  # each shown answer marked as it was rewritten
+    assert again == {}  # closed once: a second tick owes nothing
 
 
 async def test_four_writers_show_no_answer_at_all(uows: MemoryDatabase) -> None:
