@@ -15,7 +15,7 @@ from bot.charts import ChartDrawer, chart_items, chart_png_pages
 from content.loader import Catalogue
 from content.schema import Module
 from dialogues.i18n import Texts
-from dialogues.outgoing import Part, PhotoPart
+from dialogues.outgoing import Part, PhotoPart, TextPart
 from dialogues.summary_views import (
     chart_filename,
     export_csv,
@@ -23,7 +23,7 @@ from dialogues.summary_views import (
     photo_parts,
     render_summary,
     summary_parts,
-    week_parts,
+    summary_pieces,
 )
 from domain.deliveries import Delivery, Kind
 from domain.model import Group
@@ -37,6 +37,8 @@ __all__ = ["Summaries", "chart_pngs", "export_csv", "export_markdown", "render_s
 log = logging.getLogger(__name__)
 CHART_CACHE_SIZE = 32  # (group, week, language): every recipient of a week gets the same photos
 ChartKey = tuple[int, date, str]  # group id, week, language
+TEXT_CACHE_SIZE = 128  # (group, week, language, leader or staff, group name): a week's text
+TextKey = tuple[int, date, str, bool, str]
 
 
 class Summaries(WeekSummaries):
@@ -57,18 +59,39 @@ class Summaries(WeekSummaries):
         # drawn again.
         self._charts: OrderedDict[ChartKey, list[bytes]] = OrderedDict()
         self._drawing: dict[ChartKey, asyncio.Task[list[bytes]]] = {}
+        self._pieces: OrderedDict[TextKey, list[str]] = OrderedDict()
 
     def close(self) -> None:
         """Stops the chart workers (the application's shutdown)."""
         self.drawer.close()
 
     async def render(self, uow: UnitOfWork, delivery: Delivery, texts: Texts) -> list[Part] | None:
-        """A summary delivery's parts; None when its week has no snapshot."""
+        """A summary delivery's parts; None when its week has no snapshot. A week's text is
+        written and split once per version (group name, language, leader or staff), not once
+        per recipient: they all get the same."""
         closed = await self.delivered_week(uow, delivery, texts.language)
         if closed is None:
             return None
         leader = delivery.kind == Kind.LEADER_SUMMARY
-        return await week_parts(closed, texts, self.photos, leader=leader)
+        photos = await self.photos(closed.summary, texts, closed.group)
+        group, week = closed.group, closed.summary.week
+        key = (group.id, week, texts.language, leader, group.name)
+        pieces = self._pieces.get(key)
+        if pieces is None:
+            modules = list(closed.modules)
+            pieces = summary_pieces(closed.summary, texts, group, leader=leader, modules=modules)
+            self._pieces[key] = pieces
+            while len(self._pieces) > TEXT_CACHE_SIZE:
+                self._pieces.popitem(last=False)
+        else:
+            self._pieces.move_to_end(key)
+        return [*photos, *(TextPart(piece) for piece in pieces)]
+
+    async def forget_texts(self, uow: UnitOfWork, before: date) -> int:
+        stripped = await super().forget_texts(uow, before)
+        if stripped:
+            self._pieces.clear()  # no week's texts are sent again once retention took them
+        return stripped
 
     def parts(
         self,

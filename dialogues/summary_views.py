@@ -60,8 +60,16 @@ def summary_parts(
 ) -> list[Part]:
     """The charts first (as many photos as it takes to stay readable), then the text split
     under Telegram's limit."""
+    pieces = summary_pieces(summary, texts, group, leader=leader, modules=modules)
+    return [*photos, *(TextPart(piece) for piece in pieces)]
+
+
+def summary_pieces(
+    summary: WeekSummary, texts: Texts, group: Group, *, leader: bool, modules: list[Module]
+) -> list[str]:
+    """The summary's text as its messages, each under Telegram's limit."""
     html = render_summary(summary, texts, group.name, leader=leader, modules=modules)
-    return [*photos, *(TextPart(piece) for piece in split_message(html))]
+    return split_message(html)
 
 
 def photo_parts(

@@ -12,6 +12,7 @@ Retention: once a snapshot is older than ANSWER_RETENTION_WEEKS its answer texts
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -39,6 +40,7 @@ from services.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 SNAPSHOT = TypeAdapter(WeekSummary)
+DELIVERED_WEEKS_KEPT = 64  # (group, week) snapshots kept for their recipients' deliveries
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,8 @@ class WeekSummaries:
         self.outline = outline
         self._texts_forgotten_before: date | None = None  # the cut-off moves once a week
         self._sealed = False  # a freeze rewrote answers since the clock last asked
+        self._delivered: OrderedDict[tuple[int, date], tuple[WeekSummary, tuple[Module, ...]]]
+        self._delivered = OrderedDict()  # (group, week): its snapshot and modules, as delivered
 
     async def compute(self, uow: UnitOfWork, group_id: int, week: date) -> WeekSummary:
         """The week's summary from the answers no earlier summary showed (pure aggregation)."""
@@ -203,6 +207,7 @@ class WeekSummaries:
             stripped += 1
         if stripped:
             log.info("retention: answer texts removed from %s weekly summaries", stripped)
+            self._delivered.clear()  # none of them is sent with its texts again
         self._texts_forgotten_before = before
         return stripped
 
@@ -245,25 +250,29 @@ class WeekSummaries:
     async def delivered_week(
         self, uow: UnitOfWork, delivery: Delivery, language: str
     ) -> ClosedWeek | None:
-        """What a summary delivery sends: the leader version to a leader, else the staff's."""
-        found = await self.frozen_for(uow, delivery)
-        if found is None:
-            return None
-        group, frozen = found
-        leader = delivery.kind == Kind.LEADER_SUMMARY
-        modules = await self.modules_of_week(uow, group.id, frozen.week) if leader else []
-        return ClosedWeek(group, self.in_language(frozen, language), tuple(modules))
+        """What a summary delivery sends: the leader version to a leader, else the staff's.
 
-    async def frozen_for(
-        self, uow: UnitOfWork, delivery: Delivery
-    ) -> tuple[Group, WeekSummary] | None:
-        """The group and frozen summary a summary delivery sends."""
+        Every recipient of a week gets the same snapshot, so it is read (with the week's
+        modules) once per group and week, not once per recipient; the group is read afresh
+        (a new name shows at once)."""
         if delivery.group_id is None or delivery.week is None:
             return None
-        snapshot = await uow.summaries.get(delivery.group_id, delivery.week)
-        if snapshot is None:
-            return None
-        return await uow.groups.get(delivery.group_id), SNAPSHOT.validate_json(snapshot)
+        key = (delivery.group_id, delivery.week)
+        found = self._delivered.get(key)
+        if found is None:
+            frozen = await self.snapshot(uow, *key)
+            if frozen is None:
+                return None
+            found = frozen, tuple(await self.modules_of_week(uow, *key))
+            self._delivered[key] = found
+            while len(self._delivered) > DELIVERED_WEEKS_KEPT:
+                self._delivered.popitem(last=False)
+        else:
+            self._delivered.move_to_end(key)
+        frozen, modules = found
+        group = await uow.groups.get(delivery.group_id)
+        leader = delivery.kind == Kind.LEADER_SUMMARY
+        return ClosedWeek(group, self.in_language(frozen, language), modules if leader else ())
 
     async def so_far(
         self, uow: UnitOfWork, group: Group, now: datetime, language: str = DEFAULT_LANGUAGE

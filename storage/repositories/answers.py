@@ -8,9 +8,9 @@ import random
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AnswerMarkRow, AnswerRow, ParticipationRow, random_key
@@ -121,34 +121,55 @@ class AnswerRepository:
         """As `rewrite_week`, for many groups' week in one shuffled batch (a Friday's freeze).
         The answers in `shown` (a freeze's summary showed them) are written marked shown, rather
         than updated first and rewritten after. Returns the keys the rewritten answers had."""
-        table = AnswerRow.__table__
         in_week = (AnswerRow.group_id.in_(group_ids), AnswerRow.week == week)
+        if self.session.get_bind().dialect.name == "postgresql":
+            return await self._rewrite_in_place(in_week, week, shown)
+        table = AnswerRow.__table__
         found = await self.session.execute(select(table).where(*in_week))
         rows = [dict(row) for row in found.mappings()]
-        if not rows:
-            return set()
-        old_keys = set()
         for row in rows:
-            old_keys.add(row["id"])
             if row["id"] in shown:
                 row["shown_in_week"] = week
-            row["id"] = random_key()
+        old_keys = {row["id"] for row in rows}
+        new_keys = {old: random_key() for old in old_keys}
+        for row in rows:
+            row["id"] = new_keys[row["id"]]
         random.SystemRandom().shuffle(rows)
         await self.session.execute(delete(AnswerRow).where(*in_week))
-        if self.session.get_bind().dialect.name == "postgresql":
-            await self._copy_in(rows)  # a Friday's thousands of rows, in their shuffled order
-        else:
+        if rows:
             await self.session.execute(insert(table), rows)  # type: ignore[arg-type]
         return old_keys
 
-    async def _copy_in(self, rows: list[dict[str, Any]]) -> None:
-        columns = list(rows[0])
-        connection = await self.session.connection()
-        driver = (await connection.get_raw_connection()).driver_connection
-        assert driver is not None
-        records = [[row[column] for column in columns] for row in rows]
-        table = AnswerRow.__tablename__
-        await driver.copy_records_to_table(table, records=records, columns=columns)
+    async def _rewrite_in_place(
+        self, in_week: tuple[ColumnElement[bool], ...], week: date, shown: Collection[str]
+    ) -> set[str]:
+        """The rewrite on PostgreSQL: only the keys travel. The new keys and the shuffled order
+        are drawn here, as on SQLite; one statement deletes the rows and inserts them anew in
+        that order, so a Friday's answer texts never leave the server."""
+        old_keys = list(await self.session.scalars(select(AnswerRow.id).where(*in_week)))
+        if not old_keys:
+            return set()
+        random.SystemRandom().shuffle(old_keys)
+        new_keys = [random_key() for _ in old_keys]
+        marked = [key in shown for key in old_keys]
+        rewritten = ("id", "shown_in_week")
+        kept = [c.name for c in AnswerRow.__table__.columns if c.name not in rewritten]
+        names = ", ".join(kept)  # the table's own column names, never input
+        picked = ", ".join(f"old.{name}" for name in kept)
+        await self.session.execute(
+            sql(
+                "WITH old AS (DELETE FROM answers WHERE id = ANY(CAST(:old_keys AS text[]))"
+                " RETURNING *)"
+                f" INSERT INTO answers (id, {names}, shown_in_week)"
+                f" SELECT new.key, {picked},"
+                " CASE WHEN new.marked THEN CAST(:week AS date) ELSE old.shown_in_week END"
+                " FROM old JOIN unnest(CAST(:old_keys AS text[]), CAST(:new_keys AS text[]),"
+                " CAST(:marked AS boolean[])) WITH ORDINALITY AS new(old_key, key, marked, place)"
+                " ON old.id = new.old_key ORDER BY new.place"
+            ),
+            {"old_keys": old_keys, "new_keys": new_keys, "marked": marked, "week": week},
+        )
+        return set(old_keys)
 
     async def weeks_waiting(self, since: date) -> list[tuple[int, date]]:
         """(group, week) pairs from `since` on with answers no summary has shown yet."""
