@@ -48,13 +48,14 @@ the options, an empty text) and answers for later weeks are left out and never m
 from __future__ import annotations
 
 import hashlib
+import operator
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from itertools import accumulate
+from itertools import accumulate, repeat
 
 from domain.model import QuestionKind
 from domain.telegram_html import utf16_length
@@ -383,13 +384,19 @@ def _participation(
 
 # Splitting long messages ---------------------------------------------------------------------
 
-_ATOM = re.compile(
-    r"""<(?:[^<>"']|"[^"]*"|'[^']*')*>"""  # a tag, whole
-    r"|&(?:[a-zA-Z]+|#[0-9]+|#[xX][0-9a-fA-F]+);"  # an entity, whole
-    r"|.",
+# An atom is a tag, an entity, or one character: a cut never falls inside the first two. They are
+# read a run at a time: a tag, an entity, a run of characters that start neither (each character
+# an atom of its own), or a "<" or "&" that starts neither.
+_TAG_PATTERN = r"""<(?:[^<>"']|"[^"]*"|'[^']*')*>"""
+_TAG = re.compile(_TAG_PATTERN)
+_CHUNK = re.compile(
+    f"({_TAG_PATTERN})"
+    r"|(&(?:[a-zA-Z]+|#[0-9]+|#[xX][0-9a-fA-F]+);)"
+    r"|([^<&]+)"
+    r"|(.)",
     re.DOTALL,
 )
-_TAG = re.compile(r"""<(?:[^<>"']|"[^"]*"|'[^']*')*>""")  # as in _ATOM
+_WIDE = re.compile("[\U00010000-\U0010ffff]")
 _TAG_NAME = re.compile(r"</?\s*([A-Za-z][A-Za-z0-9-]*)")
 
 
@@ -437,40 +444,64 @@ def _whole(html: str, limit: int) -> list[str] | None:
     return [html.strip() + close] if size + len(close) <= limit else None
 
 
-def _open_tags_before(atoms: Sequence[str]) -> list[tuple[tuple[str, str], ...]]:
-    """For each position between atoms: the tags open there, outermost first, as (name, tag)."""
-    stacks: list[tuple[tuple[str, str], ...]] = [()]
+Stack = tuple[tuple[str, str], ...]  # the tags open at a position, outermost first: (name, tag)
+
+
+def _open_tags_before(atoms: Sequence[str]) -> list[Stack]:
+    """For each position between atoms: the tags open there."""
+    stacks: list[Stack] = [()]
     for atom in atoms:
-        stack = stacks[-1]
-        name_match = _TAG_NAME.match(atom) if atom.startswith("<") and len(atom) > 1 else None
-        if name_match is not None:
-            name = name_match.group(1).lower()
-            if atom.startswith("</"):
-                names = [open_name for open_name, _ in stack]
-                if name in names:
-                    stack = stack[: len(names) - 1 - names[::-1].index(name)]
-            elif not atom.rstrip(">").rstrip().endswith("/"):
-                stack = (*stack, (name, atom))
-        stacks.append(stack)
+        stacks.append(_after(stacks[-1], atom))
     return stacks
+
+
+def _after(stack: Stack, atom: str) -> Stack:
+    """The tags open after `atom`, given those open before it."""
+    name_match = _TAG_NAME.match(atom) if atom.startswith("<") and len(atom) > 1 else None
+    if name_match is None:
+        return stack
+    name = name_match.group(1).lower()
+    if atom.startswith("</"):
+        names = [open_name for open_name, _ in stack]
+        if name in names:
+            return stack[: len(names) - 1 - names[::-1].index(name)]
+        return stack
+    if atom.rstrip(">").rstrip().endswith("/"):
+        return stack
+    return (*stack, (name, atom))
 
 
 class _Atoms:
     """`html` as atoms (a tag, an entity or one character) with what a cut needs to know, counted
     once: the size before each position (UTF-16), the text atoms before it, the tags open there
-    and what closing them costs. A summary is thousands of atoms, cut every 4,096."""
+    and what closing them costs. A summary is thousands of atoms, cut every 4,096: they are read
+    a run of plain characters at a time, and each run's characters are added in bulk."""
 
     def __init__(self, html: str) -> None:
-        self.items: list[str] = _ATOM.findall(html)
-        self.stacks = _open_tags_before(self.items)
-        is_text = [  # neither a tag nor whitespace
-            not ((len(atom) > 1 and atom[0] == "<") or atom.isspace()) for atom in self.items
-        ]
-        # One character counts one, or two outside the Basic Multilingual Plane.
-        sizes = (
-            (1 if atom < "\U00010000" else 2) if len(atom) == 1 else utf16_length(atom)
-            for atom in self.items
-        )
+        self.items: list[str] = []
+        self.stacks: list[Stack] = [()]
+        sizes: list[int] = []
+        tags: list[int] = []  # where the tags are among the atoms
+        stack: Stack = ()
+        for tag, entity, run, single in _CHUNK.findall(html):
+            if run:
+                at = len(self.items)
+                self.items.extend(run)
+                sizes.extend(repeat(1, len(run)))
+                for wide in _WIDE.finditer(run):  # outside the Basic Multilingual Plane: two
+                    sizes[at + wide.start()] = 2
+                self.stacks.extend(repeat(stack, len(run)))
+                continue
+            atom = tag or entity or single
+            if tag:
+                tags.append(len(self.items))
+                stack = _after(stack, tag)
+            self.items.append(atom)
+            sizes.append(utf16_length(atom))
+            self.stacks.append(stack)
+        is_text = list(map(operator.not_, map(str.isspace, self.items)))
+        for at in tags:
+            is_text[at] = False
         self.size_before = [0, *accumulate(sizes)]
         self.texts_before = [0, *accumulate(is_text)]
         # Past the last visible character only whitespace and tags remain: nothing worth a message.
