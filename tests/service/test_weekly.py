@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from domain.deliveries import Kind
-from domain.model import Member, Role
-from domain.summary import TextResult
+from bot.summaries import Summaries
+from dialogues.i18n import Texts
+from dialogues.outgoing import Part, PhotoPart, TextPart
+from domain.deliveries import Delivery, Kind
+from domain.model import Group, Member, Role
+from domain.summary import TextResult, WeekSummary
 from services import admin
 from services.answering import Outcome
 from services.schedule import group_plans
@@ -19,6 +22,7 @@ from tests.service.seed import MONDAY, School, joined, oslo, school_with_rollout
 THRESHOLD = 5
 FRIDAY_CLOSE = oslo(MONDAY + timedelta(days=4), 14)
 FIRST_STAFF = 7_000_001  # telegram ids no snapshot may contain
+NB = Texts("nb")
 
 
 def weekly() -> WeekSummaries:
@@ -163,3 +167,44 @@ async def test_an_export_holds_the_closed_weeks_only(uows: MemoryDatabase) -> No
     async with uows() as uow:
         (exported,) = await summaries.snapshots(uow, berg.group.id)
     assert exported.week == MONDAY and exported.results
+
+
+class TextOnly(Summaries):
+    """The bot's summaries without the charts (drawn in worker processes, tested on their own)."""
+
+    async def photos(self, summary: WeekSummary, texts: Texts, group: Group) -> list[PhotoPart]:
+        return []
+
+
+async def staff_summary(uows: MemoryDatabase, member: Member) -> Delivery:
+    async with uows() as uow:
+        owed = await uow.deliveries.of_member(member.id)
+    (found,) = [d for d in owed if d.kind == Kind.STAFF_SUMMARY]
+    return found
+
+
+def text_of(parts: list[Part] | None) -> str:
+    assert parts is not None
+    return "".join(p.html for p in parts if isinstance(p, TextPart))
+
+
+async def test_every_recipient_gets_the_week_as_it_stands_when_their_copy_goes(
+    uows: MemoryDatabase,
+) -> None:
+    berg, members = await a_week_answered_by(uows, writers=6)
+    summaries = TextOnly(CATALOGUE, THRESHOLD, OUTLINE)
+    await close(uows, berg, summaries)
+    first, second, third = [await staff_summary(uows, m) for m in members[:3]]
+    async with uows() as uow:
+        before = text_of(await summaries.render(uow, first, NB))
+        await uow.groups.update(berg.group.id, name="Lærerne på Berg")
+        await uow.commit()
+    async with uows() as uow:
+        renamed = text_of(await summaries.render(uow, second, NB))
+        assert await summaries.forget_texts(uow, before=MONDAY + timedelta(days=7)) == 1
+        await uow.commit()
+    async with uows() as uow:
+        forgotten = text_of(await summaries.render(uow, third, NB))
+    assert "Personalet" in before and "Tanke 0" in before
+    assert renamed == before.replace("Personalet", "Lærerne på Berg")  # read afresh, nothing else
+    assert "Tanke" not in forgotten  # retention took the texts: no copy brings them back
