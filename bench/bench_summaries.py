@@ -12,7 +12,7 @@ Then, timed:
   groups per transaction): read the unshown answers, aggregate, store the snapshots, mark the
   answers shown, seal the week, owe the summary to the leader and every staff member;
 - render: every group's summary as its leader and its staff get it (the text parts, read from
-  the frozen snapshot, as the delivery engine renders each one, a claimed batch of 200 per unit
+  the frozen snapshot, through the delivery engine's Renderer, a claimed batch of 200 per unit
   of work);
 - charts: the PNG pages of a sample of groups (Pillow, some 15 ms a page, is the slow part;
   a week's charts are drawn once per group and language, then shared by its recipients), three
@@ -53,6 +53,7 @@ from sqlalchemy import insert
 
 from bench.support import bench_database, emit
 from bot.charts import ChartDrawer, chart_items, default_workers
+from bot.rendering import Renderer
 from bot.summaries import Summaries, chart_pngs, render_summary
 from content.loader import Catalogue, load_packages
 from content.outline import outline
@@ -325,16 +326,16 @@ async def freeze_all(
 
 
 async def render_all(uow_factory: UnitOfWorkFactory, summaries: Summaries, groups: int) -> int:
-    """Each group's summary as its leader and as its staff get it, a claimed batch (the
-    Deliverer's 200) per unit of work as the Renderer reads them; returns the text parts."""
-    texts, parts = Texts("nb"), 0
+    """Each group's summary as its leader and as its staff get it, through the Renderer a claimed
+    batch (the Deliverer's 200) per unit of work; returns the text parts."""
+    renderer, parts = Renderer(summaries.catalogue, summaries), 0
     deliveries = [
         Delivery(
-            id=0,
+            id=number,
             kind=kind,
             chat_id=0,
-            member_id=None,
-            group_id=g,
+            member_id=number,  # no such member: the default language
+            group_id=(number // 2) + 1,
             rollout_id=None,
             step_id=None,
             week=MONDAY,
@@ -344,15 +345,14 @@ async def render_all(uow_factory: UnitOfWorkFactory, summaries: Summaries, group
             sent_at=None,
             message_id=None,
         )
-        for g in range(1, groups + 1)
-        for kind in (Kind.LEADER_SUMMARY, Kind.STAFF_SUMMARY)
+        for number, kind in enumerate([Kind.LEADER_SUMMARY, Kind.STAFF_SUMMARY] * groups)
     ]
     for start in range(0, len(deliveries), DELIVERIES_PER_BATCH):
         async with uow_factory() as uow:
-            for delivery in deliveries[start : start + DELIVERIES_PER_BATCH]:
-                rendered = await summaries.render(uow, delivery, texts)
-                assert rendered, f"group {delivery.group_id}: nothing to send"
-                parts += len(rendered)
+            rendered = await renderer.batch(uow, deliveries[start : start + DELIVERIES_PER_BATCH])
+        for number, found in rendered.items():
+            assert isinstance(found, list) and found, f"delivery {number}: nothing to send"
+            parts += len(found)
     return parts
 
 

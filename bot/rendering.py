@@ -18,6 +18,7 @@ from domain.language import DEFAULT_LANGUAGE, reader_language
 from domain.plan import RolloutPlan
 from services.schedule import group_plans
 from services.unit_of_work import UnitOfWork
+from services.weekly import SUMMARY_KINDS
 
 if TYPE_CHECKING:  # built by the composition root: charts load Pillow when they draw
     from bot.summaries import Summaries
@@ -26,7 +27,6 @@ log = logging.getLogger(__name__)
 
 
 Rendered = list[Part] | Exception | None  # a render that failed fails its delivery only
-SUMMARY_KINDS = frozenset({Kind.LEADER_SUMMARY, Kind.STAFF_SUMMARY, Kind.CHAT_SUMMARY})
 
 
 @dataclass
@@ -68,6 +68,7 @@ class Renderer:
         if groups:
             for plan in await group_plans(uow, groups, self.outline):
                 facts.plans.setdefault(plan.rollout.group_id, []).append(plan)
+        await self.summaries.prepare(uow, deliveries)
         return facts
 
     async def render(

@@ -40,7 +40,8 @@ from services.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 SNAPSHOT = TypeAdapter(WeekSummary)
-DELIVERED_WEEKS_KEPT = 64  # (group, week) snapshots kept for their recipients' deliveries
+DELIVERED_WEEKS_KEPT = 512  # (group, week) snapshots kept for their recipients: two batches' worth
+SUMMARY_KINDS = frozenset({Kind.LEADER_SUMMARY, Kind.STAFF_SUMMARY, Kind.CHAT_SUMMARY})
 
 
 @dataclass(frozen=True)
@@ -264,9 +265,7 @@ class WeekSummaries:
             if frozen is None:
                 return None
             found = frozen, tuple(await self.modules_of_week(uow, *key))
-            self._delivered[key] = found
-            while len(self._delivered) > DELIVERED_WEEKS_KEPT:
-                self._delivered.popitem(last=False)
+            self._keep(*key, found)
         else:
             self._delivered.move_to_end(key)
         frozen, modules = found
@@ -334,13 +333,46 @@ class WeekSummaries:
         return await uow.summaries.note(note_id)
 
     async def modules_of_week(self, uow: UnitOfWork, group_id: int, week: date) -> list[Module]:
+        return self._modules(await group_plans(uow, [group_id], self.outline), week)
+
+    def _modules(self, plans: list[RolloutPlan], week: date) -> list[Module]:
         found: dict[tuple[str, int], Module] = {}
-        for plan in await group_plans(uow, [group_id], self.outline):
+        for plan in plans:
             for index, ref in enumerate(plan.steps):
                 if plan.week(index) == week:
                     package = self.catalogue[plan.rollout.package_id]
                     found[(package.id, ref.module)] = package.module(ref.module)
         return list(found.values())
+
+    async def prepare(self, uow: UnitOfWork, deliveries: Collection[Delivery]) -> None:
+        """Reads the snapshots and modules of a claimed batch's summary deliveries in bulk (a
+        query per week and a few for the plans), rather than one group at a time."""
+        wanted: dict[date, set[int]] = {}
+        for d in deliveries:
+            if d.kind not in SUMMARY_KINDS or d.group_id is None or d.week is None:
+                continue
+            if (d.group_id, d.week) not in self._delivered:
+                wanted.setdefault(d.week, set()).add(d.group_id)
+        if not wanted:
+            return
+        snapshots = {
+            (group_id, week): SNAPSHOT.validate_json(snapshot)
+            for week, group_ids in wanted.items()
+            for group_id, snapshot in (await uow.summaries.of_week(group_ids, week)).items()
+        }
+        plans: dict[int, list[RolloutPlan]] = {}
+        for plan in await group_plans(uow, sorted({g for g, _ in snapshots}), self.outline):
+            plans.setdefault(plan.group.id, []).append(plan)
+        for (group_id, week), frozen in snapshots.items():
+            modules = tuple(self._modules(plans.get(group_id, []), week))
+            self._keep(group_id, week, (frozen, modules))
+
+    def _keep(
+        self, group_id: int, week: date, found: tuple[WeekSummary, tuple[Module, ...]]
+    ) -> None:
+        self._delivered[(group_id, week)] = found
+        while len(self._delivered) > DELIVERED_WEEKS_KEPT:
+            self._delivered.popitem(last=False)
 
 
 def without_texts(summary: WeekSummary) -> WeekSummary:
