@@ -140,6 +140,8 @@ class MembershipRow(Base):
     __table_args__ = (
         UniqueConstraint("member_id", "group_id", "role"),
         Index("ix_memberships_group_role", "group_id", "role"),
+        # a member's newest membership by one lookup (members.languages, per delivery batch)
+        Index("ix_memberships_member_id", "member_id", "id"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
