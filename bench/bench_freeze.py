@@ -6,12 +6,13 @@ old way and the new way in the same run, on SQLite and on PostgreSQL.
 Each backend gets two databases seeded alike (bench_summaries' seeding: a week of five steps,
 about 85 % answering each). Timed:
 
-- old freeze (the baseline): `Summaries.close_week` for every group without the seal, so the
+- old freeze (the baseline): `Summaries.close_weeks` for every group (200 per transaction, as
+  the tick closes them) without the seal, the shown answers marked by an UPDATE, so the
   answers stay where and as they arrived;
-- new freeze: the same with the seal (each group's week rewritten in one shuffled batch, in the
-  freeze's transaction), then the one compaction the clock runs after the tick's freezes
-  (PostgreSQL: VACUUM FULL of the answers table; SQLite: a truncating WAL checkpoint, with
-  secure_delete zeroing what is deleted).
+- new freeze: the same with the seal (the transaction's weeks rewritten in one shuffled batch,
+  the shown answers marked as they are written), then the one compaction the clock runs after
+  the tick's freezes (PostgreSQL: VACUUM FULL of the answers table; SQLite: a truncating WAL
+  checkpoint, with secure_delete zeroing what is deleted).
 
 Prints seconds, milliseconds per group and the ratio of new to old. No assertions.
 """
@@ -23,6 +24,7 @@ import asyncio
 import sys
 import tempfile
 import time
+from collections.abc import Collection
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -41,8 +43,10 @@ from storage.uow import UnitOfWork, UnitOfWorkFactory
 class OldFreeze(Summaries):
     """The freeze before the seal: answers keep their keys, places and transaction ids."""
 
-    async def seal(self, uow: UnitOfWork, group_id: int, week: date) -> None:
-        return None
+    async def seal(
+        self, uow: UnitOfWork, group_ids: Collection[int], week: date, shown: Collection[str]
+    ) -> set[str]:
+        return set()  # nothing rewritten: the shown answers are marked by an UPDATE instead
 
 
 async def one_freeze(url: str, groups: int, members: int, sealed: bool) -> tuple[float, float, int]:

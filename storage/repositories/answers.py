@@ -144,8 +144,9 @@ class AnswerRepository:
         self, in_week: tuple[ColumnElement[bool], ...], week: date, shown: Collection[str]
     ) -> set[str]:
         """The rewrite on PostgreSQL: only the keys travel. The new keys and the shuffled order
-        are drawn here, as on SQLite; one statement deletes the rows and inserts them anew in
-        that order, so a Friday's answer texts never leave the server."""
+        are drawn here, as on SQLite; one statement copies the rows under their new keys in
+        that order (found by their old keys' index) and deletes the old ones, so a Friday's
+        answer texts never leave the server."""
         old_keys = list(await self.session.scalars(select(AnswerRow.id).where(*in_week)))
         if not old_keys:
             return set()
@@ -158,14 +159,14 @@ class AnswerRepository:
         picked = ", ".join(f"old.{name}" for name in kept)
         await self.session.execute(
             sql(
-                "WITH old AS (DELETE FROM answers WHERE id = ANY(CAST(:old_keys AS text[]))"
-                " RETURNING *)"
-                f" INSERT INTO answers (id, {names}, shown_in_week)"
+                "WITH new AS (SELECT * FROM unnest(CAST(:old_keys AS text[]),"
+                " CAST(:new_keys AS text[]), CAST(:marked AS boolean[]))"
+                " WITH ORDINALITY AS n(old_key, key, marked, place)),"
+                f" copied AS (INSERT INTO answers (id, {names}, shown_in_week)"
                 f" SELECT new.key, {picked},"
                 " CASE WHEN new.marked THEN CAST(:week AS date) ELSE old.shown_in_week END"
-                " FROM old JOIN unnest(CAST(:old_keys AS text[]), CAST(:new_keys AS text[]),"
-                " CAST(:marked AS boolean[])) WITH ORDINALITY AS new(old_key, key, marked, place)"
-                " ON old.id = new.old_key ORDER BY new.place"
+                " FROM new JOIN answers AS old ON old.id = new.old_key ORDER BY new.place)"
+                " DELETE FROM answers WHERE id = ANY(CAST(:old_keys AS text[]))"
             ),
             {"old_keys": old_keys, "new_keys": new_keys, "marked": marked, "week": week},
         )
