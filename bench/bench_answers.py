@@ -3,6 +3,7 @@ the dispatcher (`Dispatcher.feed_update` with real `Update` objects) with their 
 and their replies to the local Bot API server (in a process of its own).
 
     .venv/bin/python bench/bench_answers.py [--members 5000] [--concurrency 8] [--profile FILE]
+        [--sqlite]
 
 Two cohorts of 5,000 staff got Monday's step (a choice: buttons) and Tuesday's (a text
 question); each presses a button on Monday's and replies to Tuesday's, on Tuesday morning.
@@ -35,7 +36,16 @@ from sqlalchemy import Connection, delete, event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.api_process import ApiProcess
-from bench.support import MONDAY, Units, bench_database, emit, peak_rss_mb, seed_units, timed
+from bench.support import (
+    MONDAY,
+    Units,
+    bench_database,
+    emit,
+    peak_rss_mb,
+    seed_units,
+    sqlite_database,
+    timed,
+)
 from bot.app import App, ManualClock, build_app
 from bot.config import Settings
 from bot.local_api import DEFAULT_TOKEN
@@ -146,9 +156,11 @@ async def answers_stored(app: App) -> int:
         return int(await uow.session.scalar(select(func.count()).select_from(AnswerRow)) or 0)
 
 
-async def main(members: int, concurrency: int, profile: str | None) -> None:
+async def main(members: int, concurrency: int, profile: str | None, sqlite: bool) -> None:
     units = Units(units=max(2, 2 * members // 20), staff=20, leaders=0)
-    async with bench_database("refleks_bench_answers") as url:
+    database = sqlite_database() if sqlite else bench_database("refleks_bench_answers")
+    print("on SQLite (a file)" if sqlite else "on PostgreSQL")
+    async with database as url:
         seeding = make_engine(url)
         await seed_units(seeding, units)
         await seeding.dispose()
@@ -209,7 +221,8 @@ async def main(members: int, concurrency: int, profile: str | None) -> None:
                 await app.close()
     peak = peak_rss_mb()
     print(f"peak resident memory: {peak:.0f} MB")
-    emit("answers", updates=len(raws[0]), peak_rss_mb=peak, **figures)
+    name = "answers-sqlite" if sqlite else "answers"
+    emit(name, updates=len(raws[0]), peak_rss_mb=peak, **figures)
 
 
 if __name__ == "__main__":
@@ -219,5 +232,6 @@ if __name__ == "__main__":
     )
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--profile", metavar="FILE", help="cProfile of the one-at-a-time run")
+    parser.add_argument("--sqlite", action="store_true", help="on SQLite rather than PostgreSQL")
     args = parser.parse_args()
-    asyncio.run(main(args.members, args.concurrency, args.profile))
+    asyncio.run(main(args.members, args.concurrency, args.profile, args.sqlite))

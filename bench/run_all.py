@@ -1,7 +1,8 @@
 """Every benchmark, one after another, each in a process of its own (so each peak memory figure
 is that benchmark's), then bench/RESULTS.md rewritten with their figures and this machine.
 
-    python bench/run_all.py [--only delivery,answers,tick,summaries,freeze,flood,charts,morning]
+    python bench/run_all.py
+        [--only delivery,answers,answers-sqlite,tick,summaries,freeze,flood,charts,morning]
         [--no-write]
 
 Needs PostgreSQL on 127.0.0.1:5432 (REFLEKS_BENCH_PG_URL to change it) and, for the delivery
@@ -123,11 +124,13 @@ def key_figures(results: dict[str, dict[str, Any]]) -> list[str]:
                 f" process ({one['rate']:,.0f}/s); {many['rate'] / 1000:.2f} x the ceiling |"
             )
         rows.append(f"| 1 peak memory | {delivery['peak_rss_mb']:.0f} MB | |")
-    answers = results.get("answers")
-    if answers:
+    for name, where in (("answers", "PostgreSQL"), ("answers-sqlite", "SQLite")):
+        answers = results.get(name)
+        if not answers:
+            continue
         for key, label in (("sequential", "one at a time"), ("concurrent", "8 at a time")):
             rows.append(
-                f"| 2 answers, {label} | {answers[f'{key}_rate']:,.0f} answers/s"
+                f"| 2 answers ({where}), {label} | {answers[f'{key}_rate']:,.0f} answers/s"
                 f" ({answers[f'{key}_stored']:,} stored),"
                 f" {answers.get(f'{key}_round_trips', 0):.1f} database round trips an update"
                 f" | {answers[f'{key}_ratio']:.2f} x an empty handler"
@@ -258,7 +261,8 @@ def main() -> int:
     in_project_environment()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--only", default="delivery,answers,tick,summaries,freeze,flood,charts,morning"
+        "--only",
+        default="delivery,answers,answers-sqlite,tick,summaries,freeze,flood,charts,morning",
     )
     parser.add_argument("--no-write", action="store_true", help="leave RESULTS.md alone")
     args = parser.parse_args()
@@ -266,9 +270,10 @@ def main() -> int:
     outputs: dict[str, str] = {}
     results: dict[str, dict[str, Any]] = {}
     took: dict[str, float] = {}
-    for name, script in (
+    for name, script, *options in (
         ("delivery", "bench_delivery.py"),
         ("answers", "bench_answers.py"),
+        ("answers-sqlite", "bench_answers.py", "--sqlite"),
         ("tick", "bench_tick.py"),
         ("freeze", "bench_freeze.py"),
         ("flood", "bench_flood.py"),
@@ -276,7 +281,7 @@ def main() -> int:
         ("morning", "bench_morning.py"),
     ):
         if name in wanted:
-            outputs[name], result, took[name] = run(script)
+            outputs[name], result, took[name] = run(script, *options)
             if result:
                 results[name] = result
     if "summaries" in wanted:

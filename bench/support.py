@@ -12,6 +12,7 @@ import os
 import platform
 import resource
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
@@ -24,10 +25,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 
 from storage.db import make_engine, upgrade  # noqa: E402
+from storage.models import Base  # noqa: E402
 
 ADMIN_URL = os.environ.get(
     "REFLEKS_BENCH_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -89,6 +91,19 @@ async def postgres_version() -> str:
 
 
 @asynccontextmanager
+async def sqlite_database() -> AsyncIterator[str]:
+    """A freshly migrated SQLite file in a temporary folder, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="refleks-bench-") as folder:
+        url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
+        engine = make_engine(url)
+        try:
+            await upgrade(engine)
+        finally:
+            await engine.dispose()
+        yield url
+
+
+@asynccontextmanager
 async def bench_database(name: str) -> AsyncIterator[str]:
     """A freshly migrated PostgreSQL database of this benchmark's own, dropped afterwards."""
     base = ADMIN_URL.rpartition("/")[0]
@@ -116,8 +131,15 @@ async def bench_database(name: str) -> AsyncIterator[str]:
 async def copy_rows(
     engine: AsyncEngine, table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]
 ) -> int:
-    """COPY rows into a table over asyncpg; returns how many."""
+    """COPY rows into a table over asyncpg (on SQLite, one executemany INSERT); returns how
+    many."""
     records = list(rows)
+    if engine.dialect.name == "sqlite":
+        target = Base.metadata.tables[table]
+        values = [dict(zip(columns, record, strict=True)) for record in records]
+        async with engine.begin() as connection:
+            await connection.execute(insert(target), values)
+        return len(records)
     async with engine.connect() as connection:
         raw = await connection.get_raw_connection()
         driver = raw.driver_connection
@@ -129,6 +151,9 @@ async def copy_rows(
 
 async def reset_sequences(engine: AsyncEngine, tables: Iterable[str]) -> None:
     async with engine.begin() as connection:
+        if engine.dialect.name == "sqlite":  # its ids follow the largest there: nothing to reset
+            await connection.execute(text("ANALYZE"))
+            return
         for table in tables:
             await connection.execute(
                 text(
