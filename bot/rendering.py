@@ -16,7 +16,7 @@ from dialogues.render import kickoff_message, plan_step_message, reminder_messag
 from domain.deliveries import Delivery, Kind
 from domain.language import DEFAULT_LANGUAGE, reader_language
 from domain.plan import RolloutPlan
-from services.schedule import group_plans
+from services.schedule import plans_by_group
 from services.unit_of_work import UnitOfWork
 from services.weekly import SUMMARY_KINDS
 
@@ -66,8 +66,7 @@ class Renderer:
         facts.steps_had = await uow.deliveries.steps_had(stepping)
         groups = sorted({d.group_id for d in deliveries if d.kind == Kind.STEP and d.group_id})
         if groups:
-            for plan in await group_plans(uow, groups, self.outline):
-                facts.plans.setdefault(plan.rollout.group_id, []).append(plan)
+            facts.plans = await plans_by_group(uow, groups, self.outline)
         await self.summaries.prepare(uow, deliveries)
         return facts
 

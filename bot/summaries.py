@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
 from datetime import date
 
 from bot.charts import ChartDrawer, chart_items, chart_png_pages
@@ -28,6 +27,7 @@ from dialogues.summary_views import (
 from domain.deliveries import Delivery, Kind
 from domain.model import Group
 from domain.summary import WeekSummary
+from services.caching import RecentlyUsed
 from services.schedule import Outline
 from services.unit_of_work import UnitOfWork
 from services.weekly import WeekSummaries
@@ -57,9 +57,9 @@ class Summaries(WeekSummaries):
         # A snapshot never changes and its charts hold no text, so a week's photos are drawn
         # once per language, not once per recipient; a week being drawn is waited for, not
         # drawn again.
-        self._charts: OrderedDict[ChartKey, list[bytes]] = OrderedDict()
+        self._charts: RecentlyUsed[ChartKey, list[bytes]] = RecentlyUsed(CHART_CACHE_SIZE)
         self._drawing: dict[ChartKey, asyncio.Task[list[bytes]]] = {}
-        self._pieces: OrderedDict[TextKey, list[str]] = OrderedDict()
+        self._pieces: RecentlyUsed[TextKey, list[str]] = RecentlyUsed(TEXT_CACHE_SIZE)
 
     def close(self) -> None:
         """Stops the chart workers (the application's shutdown)."""
@@ -80,11 +80,7 @@ class Summaries(WeekSummaries):
         if pieces is None:
             modules = list(closed.modules)
             pieces = summary_pieces(closed.summary, texts, group, leader=leader, modules=modules)
-            self._pieces[key] = pieces
-            while len(self._pieces) > TEXT_CACHE_SIZE:
-                self._pieces.popitem(last=False)
-        else:
-            self._pieces.move_to_end(key)
+            self._pieces.put(key, pieces)
         return [*photos, *(TextPart(piece) for piece in pieces)]
 
     async def forget_texts(self, uow: UnitOfWork, before: date) -> int:
@@ -112,7 +108,7 @@ class Summaries(WeekSummaries):
     async def photos(self, summary: WeekSummary, texts: Texts, group: Group) -> list[PhotoPart]:
         """The week's chart pages as photos, drawn off the event loop (by `drawer`)."""
         key = (group.id, summary.week, texts.language)
-        pngs = self._cached(key)
+        pngs = self._charts.get(key)
         if pngs is None:
             drawing = self._drawing.get(key)
             if drawing is None:
@@ -125,31 +121,20 @@ class Summaries(WeekSummaries):
     def chart_photos(self, summary: WeekSummary, texts: Texts, group: Group) -> list[PhotoPart]:
         """As `photos`, but drawn here and now when not drawn before (no event loop needed)."""
         key = (group.id, summary.week, texts.language)
-        pngs = self._cached(key)
+        pngs = self._charts.get(key)
         if pngs is None:
             pngs = [png for png, _ in chart_pngs(summary, texts.language)]
-            self._remember(key, pngs)
+            self._charts.put(key, pngs)
         return photo_parts(pngs, summary, texts, group)
 
     async def _draw(self, key: ChartKey, summary: WeekSummary, language: str) -> list[bytes]:
         try:
             items = chart_items(summary)
             pngs = await self.drawer.draw(items, language) if items else []
-            self._remember(key, pngs)
+            self._charts.put(key, pngs)
             return pngs
         finally:
             del self._drawing[key]
-
-    def _cached(self, key: ChartKey) -> list[bytes] | None:
-        pngs = self._charts.get(key)
-        if pngs is not None:
-            self._charts.move_to_end(key)
-        return pngs
-
-    def _remember(self, key: ChartKey, pngs: list[bytes]) -> None:
-        self._charts[key] = pngs
-        while len(self._charts) > CHART_CACHE_SIZE:
-            self._charts.popitem(last=False)
 
 
 def chart_pngs(summary: WeekSummary, language: str) -> list[tuple[bytes, str]]:

@@ -26,6 +26,16 @@ async def group_plans(uow: UnitOfWork, group_ids: list[int], outline: Outline) -
     return await _plans(uow, rollouts, outline)
 
 
+async def plans_by_group(
+    uow: UnitOfWork, group_ids: list[int], outline: Outline
+) -> dict[int, list[RolloutPlan]]:
+    """`group_plans`, each group's plans under its id (a group without any is left out)."""
+    found: dict[int, list[RolloutPlan]] = {}
+    for plan in await group_plans(uow, group_ids, outline):
+        found.setdefault(plan.group.id, []).append(plan)
+    return found
+
+
 async def _plans(uow: UnitOfWork, rollouts: list[Rollout], outline: Outline) -> list[RolloutPlan]:
     """Plans with their groups and organisations read in bulk: a handful of queries for a
     country's thousands of rollouts, not two per rollout."""

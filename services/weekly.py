@@ -12,7 +12,6 @@ Retention: once a snapshot is older than ANSWER_RETENTION_WEEKS its answer texts
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -35,7 +34,8 @@ from domain.summary import (
     summarize,
 )
 from domain.summary_words import in_words
-from services.schedule import Outline, group_plans
+from services.caching import RecentlyUsed
+from services.schedule import Outline, group_plans, plans_by_group
 from services.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -76,8 +76,9 @@ class WeekSummaries:
         self.outline = outline
         self._texts_forgotten_before: date | None = None  # the cut-off moves once a week
         self._sealed = False  # a freeze rewrote answers since the clock last asked
-        self._delivered: OrderedDict[tuple[int, date], tuple[WeekSummary, tuple[Module, ...]]]
-        self._delivered = OrderedDict()  # (group, week): its snapshot and modules, as delivered
+        # (group, week): its snapshot and modules, as its recipients' deliveries send them
+        self._delivered: RecentlyUsed[tuple[int, date], tuple[WeekSummary, tuple[Module, ...]]]
+        self._delivered = RecentlyUsed(DELIVERED_WEEKS_KEPT)
 
     async def compute(self, uow: UnitOfWork, group_id: int, week: date) -> WeekSummary:
         """The week's summary from the answers no earlier summary showed (pure aggregation)."""
@@ -87,9 +88,7 @@ class WeekSummaries:
         self, uow: UnitOfWork, group_ids: Collection[int], week: date
     ) -> dict[int, WeekSummary]:
         """As `compute` for each group, read in a handful of queries for all of them."""
-        plans: dict[int, list[RolloutPlan]] = {group_id: [] for group_id in group_ids}
-        for plan in await group_plans(uow, sorted(group_ids), self.outline):
-            plans[plan.group.id].append(plan)
+        plans = await plans_by_group(uow, sorted(group_ids), self.outline)
         stored = await uow.answers.unshown_of(group_ids, week)
         # Who stands behind the waiting answers (opaque tokens), so that a set needs enough
         # people as well as enough answers.
@@ -112,7 +111,7 @@ class WeekSummaries:
                 if last
                 else None,
             )
-            questions = self.questions(plans[group_id], week)
+            questions = self.questions(plans.get(group_id, []), week)
             who = respondents.get(group_id, {})
             data = SummaryInput(week, self.threshold, questions, answers, participation, who)
             found[group_id] = summarize(data)
@@ -139,8 +138,9 @@ class WeekSummaries:
         self, uow: UnitOfWork, groups: Sequence[Group], week: date, now: datetime
     ) -> dict[int, int]:
         """Freezes the week's summary of each group not closed before and owes it to everyone,
-        in one transaction and a handful of queries for all of them (a Friday closes thousands:
-        see CLOSED_PER_TRANSACTION); returns the summaries owed per group it closed."""
+        in one transaction and a handful of queries for all of them (a Friday closes thousands,
+        services.planning.WEEKS_CLOSED_PER_TRANSACTION at a time); returns the summaries owed
+        per group it closed."""
         closed = await uow.summaries.closed([g.id for g in groups], week)
         groups = [g for g in groups if g.id not in closed]
         if not groups:
@@ -265,9 +265,7 @@ class WeekSummaries:
             if frozen is None:
                 return None
             found = frozen, tuple(await self.modules_of_week(uow, *key))
-            self._keep(*key, found)
-        else:
-            self._delivered.move_to_end(key)
+            self._delivered.put(key, found)
         frozen, modules = found
         group = await uow.groups.get(delivery.group_id)
         leader = delivery.kind == Kind.LEADER_SUMMARY
@@ -360,19 +358,10 @@ class WeekSummaries:
             for week, group_ids in wanted.items()
             for group_id, snapshot in (await uow.summaries.of_week(group_ids, week)).items()
         }
-        plans: dict[int, list[RolloutPlan]] = {}
-        for plan in await group_plans(uow, sorted({g for g, _ in snapshots}), self.outline):
-            plans.setdefault(plan.group.id, []).append(plan)
+        plans = await plans_by_group(uow, sorted({g for g, _ in snapshots}), self.outline)
         for (group_id, week), frozen in snapshots.items():
             modules = tuple(self._modules(plans.get(group_id, []), week))
-            self._keep(group_id, week, (frozen, modules))
-
-    def _keep(
-        self, group_id: int, week: date, found: tuple[WeekSummary, tuple[Module, ...]]
-    ) -> None:
-        self._delivered[(group_id, week)] = found
-        while len(self._delivered) > DELIVERED_WEEKS_KEPT:
-            self._delivered.popitem(last=False)
+            self._delivered.put((group_id, week), (frozen, modules))
 
 
 def without_texts(summary: WeekSummary) -> WeekSummary:
