@@ -127,13 +127,12 @@ class AnswerRepository:
         table = AnswerRow.__table__
         found = await self.session.execute(select(table).where(*in_week))
         rows = [dict(row) for row in found.mappings()]
+        old_keys = set()
         for row in rows:
+            old_keys.add(row["id"])
             if row["id"] in shown:
                 row["shown_in_week"] = week
-        old_keys = {row["id"] for row in rows}
-        new_keys = {old: random_key() for old in old_keys}
-        for row in rows:
-            row["id"] = new_keys[row["id"]]
+            row["id"] = random_key()
         random.SystemRandom().shuffle(rows)
         await self.session.execute(delete(AnswerRow).where(*in_week))
         if rows:

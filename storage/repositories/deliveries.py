@@ -25,7 +25,6 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -41,6 +40,7 @@ from storage.models import (
     UTCDateTime,
 )
 from storage.repositories import IDS_PER_QUERY
+from storage.repositories.upsert import conflict_free_insert
 
 T = TypeVar("T")
 ROWS_PER_INSERT = 500  # x 10 columns: well under PostgreSQL's 32,767 parameters
@@ -71,13 +71,9 @@ class DeliveryRepository:
         if dialect == "postgresql" and len(rows) >= COPY_FROM:
             return await self._copy_in(columns, rows, defaults)
         values = [{c: row.get(c, defaults.get(c)) for c in columns} for row in rows]
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         table = DeliveryRow.__table__
-        statement = (
-            insert(table)  # type: ignore[arg-type]  # a Table: the plain Core insert
-            .on_conflict_do_nothing()
-            .returning(table.c.id)
-        )
+        # a Table: the plain Core insert
+        statement = conflict_free_insert(self.session, table).returning(table.c.id)  # type: ignore[arg-type]
         added = 0
         for chunk in _chunks(values, ROWS_PER_INSERT * 10):
             added += len((await self.session.execute(statement, list(chunk))).all())
