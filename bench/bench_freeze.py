@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import tempfile
 import time
 from collections.abc import Collection
 from datetime import date
@@ -32,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.bench_summaries import THRESHOLD, freeze_all, seed
-from bench.support import bench_database, emit, machine
+from bench.support import bench_database, emit, machine, sqlite_database
 from bot.summaries import Summaries
 from content.loader import load_packages
 from content.outline import outline
@@ -79,13 +78,13 @@ async def backend(name: str, groups: int, members: int) -> dict[str, float]:
     results = {}
     for sealed in (False, True):
         label = "new" if sealed else "old"
-        if name == "sqlite":
-            with tempfile.TemporaryDirectory(prefix="refleks-bench-") as folder:
-                url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
-                results[label] = await one_freeze(url, groups, members, sealed)
-        else:
-            async with bench_database(f"refleks_bench_freeze_{label}") as url:
-                results[label] = await one_freeze(url, groups, members, sealed)
+        database = (
+            sqlite_database()
+            if name == "sqlite"
+            else bench_database(f"refleks_bench_freeze_{label}")
+        )
+        async with database as url:
+            results[label] = await one_freeze(url, groups, members, sealed)
     (old, _, answers), (new, compaction, _) = results["old"], results["new"]
     total = new + compaction
     per_group = partial(lambda seconds: seconds / groups * 1000)

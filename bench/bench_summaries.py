@@ -37,7 +37,6 @@ import random
 import secrets
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -51,7 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert
 
-from bench.support import bench_database, emit
+from bench.support import bench_database, emit, sqlite_database
 from bot.charts import ChartDrawer, chart_items, default_workers
 from bot.rendering import Renderer
 from bot.summaries import Summaries, chart_pngs, render_summary
@@ -535,16 +534,16 @@ def main() -> None:
     )
     args = parser.parse_args()
     sizes = (args.groups, args.members, args.chart_groups, args.chart_workers)
-    if args.postgresql:
 
-        async def on_postgresql() -> None:
+    async def on_database() -> None:
+        if args.postgresql:
             async with bench_database("refleks_bench_summaries") as url:
                 await run(*sizes, url, "PostgreSQL")
+        else:
+            async with sqlite_database() as url:
+                await run(*sizes, url, "SQLite")
 
-        asyncio.run(on_postgresql())
-        return
-    with tempfile.TemporaryDirectory(prefix="refleks-bench-") as folder:
-        asyncio.run(run(*sizes, f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}", "SQLite"))
+    asyncio.run(on_database())
 
 
 if __name__ == "__main__":
